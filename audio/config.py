@@ -1,0 +1,188 @@
+"""Show settings: `issues/show.toml`, read with tomllib into a frozen `Config`.
+
+Every key has a default, so a bare `issues/` folder works. An unknown key or a value
+of the wrong type is a `ConfigError` naming the key (and the file, line and column for
+invalid TOML).
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from audio.errors import ConfigError
+
+SETTINGS_FILE = "show.toml"
+
+# Bit rates an MPEG-1 Layer III stream (44.1 kHz) can have, in kbit/s.
+MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The show's settings, with their defaults."""
+
+    title: str = "Newsletter Audio Edition"
+    description: str = "Each issue of the newsletter, read aloud, with chapters."
+    author: str = "audio-edition"
+    email: str = "editor@example.com"
+    link: str = ""
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    category: str = "Technology"
+    explicit: bool = False
+    artwork: Path | None = None
+    voice: str = "gmw/en-us"
+    rate: int = 170
+    volume: float = 1.0
+    bitrate: int = 64
+    pause: float = 0.6
+    section_pause: float = 1.4
+    timeout: float = 120.0
+    sections: tuple[str, ...] = ()
+    lexicon: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def site_link(self) -> str:
+        """The show's web page: `link` when given, else the base URL."""
+        return self.link or self.base_url
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "title": (str,),
+    "description": (str,),
+    "author": (str,),
+    "email": (str,),
+    "link": (str,),
+    "base_url": (str,),
+    "language": (str,),
+    "category": (str,),
+    "explicit": (bool,),
+    "artwork": (str,),
+    "voice": (str,),
+    "rate": (int,),
+    "volume": (int, float),
+    "bitrate": (int,),
+    "pause": (int, float),
+    "section_pause": (int, float),
+    "timeout": (int, float),
+    "sections": (list,),
+    "lexicon": (dict,),
+}
+_TYPE_NAMES = {
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    list: "a list of strings",
+    dict: "a table of word = respelling",
+}
+
+
+def load_config(path: Path) -> Config:
+    """Read show settings from `path`; defaults when the file does not exist."""
+    if not path.exists():
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from e
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {_where(str(e), text)}") from e
+    return config_from_mapping(data, source=path)
+
+
+def _where(message: str, text: str) -> str:
+    """tomllib's message, with "at end of document" turned into a line and column."""
+    lines = text.split("\n")
+    return message.replace(
+        "at end of document", f"at line {len(lines)}, column {len(lines[-1]) + 1}"
+    )
+
+
+def config_from_mapping(data: Mapping[str, Any], *, source: Path) -> Config:
+    """Check keys and types of parsed settings and build a `Config`."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in _TYPES:
+            raise ConfigError(f"{source}: unknown setting {key!r}{_did_you_mean(key)}")
+        _check_type(source, key, value)
+        values[key] = value
+    return _convert(values, source)
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, _TYPES, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_type(source: Path, key: str, value: Any) -> None:
+    wanted = _TYPES[key]
+    # bool is a subclass of int in Python; TOML true is not a number.
+    if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
+        names = " or ".join(_TYPE_NAMES[t] for t in wanted)
+        raise ConfigError(f"{source}: setting {key!r} must be {names}, not {value!r}")
+
+
+def _convert(values: dict[str, Any], source: Path) -> Config:
+    if "artwork" in values:
+        values["artwork"] = (source.parent / values["artwork"]).resolve()
+    if "sections" in values:
+        if not all(isinstance(s, str) and s.strip() for s in values["sections"]):
+            raise ConfigError(f"{source}: setting 'sections' must be a list of section names")
+        values["sections"] = tuple(s.strip() for s in values["sections"])
+    if "lexicon" in values:
+        values["lexicon"] = _lexicon(source, values["lexicon"])
+    for key in ("volume", "pause", "section_pause", "timeout"):
+        if key in values:
+            values[key] = float(values[key])
+    config = Config(**values)
+    _check_values(source, config)
+    return config
+
+
+def _lexicon(source: Path, table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    entries = []
+    for word, respelling in table.items():
+        if not isinstance(respelling, str) or not respelling.strip() or not word.strip():
+            raise ConfigError(
+                f"{source}: lexicon entry {word!r} must map a word to a respelling string"
+            )
+        entries.append((word, respelling))
+    return tuple(sorted(entries))
+
+
+def _check_values(source: Path, c: Config) -> None:
+    problems = []
+    if urlsplit(c.base_url).scheme not in ("http", "https") or not urlsplit(c.base_url).netloc:
+        problems.append(f"setting 'base_url' must be an http(s) URL, not {c.base_url!r}")
+    if c.link and urlsplit(c.link).scheme not in ("http", "https"):
+        problems.append(f"setting 'link' must be an http(s) URL, not {c.link!r}")
+    if c.bitrate not in MP3_BITRATES:
+        problems.append(
+            f"setting 'bitrate' must be one of {', '.join(map(str, MP3_BITRATES))} (kbit/s), "
+            f"not {c.bitrate}"
+        )
+    if not 80 <= c.rate <= 450:
+        problems.append(f"setting 'rate' must be between 80 and 450 words per minute, not {c.rate}")
+    if not 0.1 <= c.volume <= 1.0:
+        problems.append(f"setting 'volume' must be between 0.1 and 1.0, not {c.volume}")
+    for key in ("pause", "section_pause"):
+        if not 0 <= getattr(c, key) <= 10:
+            problems.append(f"setting {key!r} must be between 0 and 10 seconds")
+    if c.timeout <= 0:
+        problems.append("setting 'timeout' must be a positive number of seconds")
+    if c.artwork is not None:
+        if not c.artwork.is_file():
+            problems.append(f"setting 'artwork': no such file {c.artwork}")
+        elif c.artwork.suffix.lower() not in (".png", ".jpg"):
+            problems.append("setting 'artwork' must be a .png or .jpg file")
+    if problems:
+        raise ConfigError(f"{source}: {problems[0]}")

@@ -1,0 +1,113 @@
+"""Files: atomic writes, slugs, and where things go under `output/`.
+
+Nothing already published is damaged by a failed or interrupted run: every published
+file is written to a temporary file in the same directory and `os.replace`d into place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+TEMP_PREFIX = ".tmp-"
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path next to `path` that replaces it when the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMP_PREFIX}{path.name}.")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_write(path: Path, mode: str = "wb", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Write `path` through a temporary file that replaces it only on success."""
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as f:
+        yield f
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically."""
+    with atomic_write(path, "wb") as f:
+        f.write(data)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace `path` with UTF-8 `text` atomically."""
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+
+
+def slugify(text: str, *, max_words: int | None = None, max_length: int = 60) -> str:
+    """A lower-case ASCII slug of `text`, safe as a file name and an ID3 element id.
+
+    >>> slugify("Adversarial Examples Are Not Bugs, They Are Features", max_words=5)
+    'adversarial-examples-are-not-bugs'
+    >>> slugify("Utility ≠ Reward: Stuhlmüller's café")
+    'utility-reward-stuhlmullers-cafe'
+    >>> slugify("###")
+    ''
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = re.sub(r"['’]", "", ascii_text.lower())
+    words = re.findall(r"[a-z0-9]+", ascii_text)
+    if max_words is not None:
+        words = words[:max_words]
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_length:
+            break
+        slug = candidate
+    return slug or "-".join(words)[:max_length]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a build reads and writes: issues in, episodes and feed out."""
+
+    issues: Path
+    output: Path
+
+    @property
+    def feed(self) -> Path:
+        """The podcast feed over all episodes."""
+        return self.output / "feed.xml"
+
+    @property
+    def store(self) -> Path:
+        """The content-addressed cache of encoded segments."""
+        return self.output / ".store"
+
+    def episode_dir(self, slug: str) -> Path:
+        """The directory of one episode."""
+        return self.output / slug
+
+    def manifest(self, slug: str) -> Path:
+        """The episode's manifest: what was published, with its GUID and date."""
+        return self.episode_dir(slug) / "episode.json"
+
+    def mp3(self, slug: str) -> Path:
+        """The episode's audio."""
+        return self.episode_dir(slug) / f"{slug}.mp3"
+
+    def scripts(self, slug: str) -> Path:
+        """The directory of the episode's editable speech scripts."""
+        return self.episode_dir(slug) / "scripts"

@@ -1,0 +1,1216 @@
+"""parse: an issue's text -> `Issue` (pure).
+
+Two passes, whatever the input form:
+
+1. A reader turns the text into `Block`s: paragraphs, and headings where the form shows
+   them (a line of its own, a Markdown or HTML heading). Text flattened to one line is
+   one block with everything run together.
+2. The structure pass finds item openings ("Title (Authors) (summarized by Name):"),
+   the headings standing between one item's end and the next item's title, and the
+   newsletter's apparatus (sign-up boilerplate, "Link post", footers), and builds the
+   `Issue`: preamble, highlights, sections with subsections, items.
+
+Known heading names (`audio.headings`, plus the show settings' `sections`) are a help
+where the form is lost; they are never the only way a heading is found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from audio import headings as known
+from audio.errors import IssueError
+from audio.fsutil import slugify
+from audio.model import Issue, Item, Link, Opinion, Section, Subsection
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, or a heading (`level` 1..4) where the input form marks one."""
+
+    text: str
+    level: int | None = None
+    links: tuple[tuple[int, int, str], ...] = ()
+
+
+def read_plain(text: str) -> list[Block]:
+    """Paragraphs of plain text: blank-line separated, or one per line.
+
+    Hard-wrapped lines (e-mail text) are joined; bullet lines and lines that stand
+    alone (headings) stay blocks of their own.
+    """
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text):
+        lines = [squash(line) for line in chunk.splitlines()]
+        blocks.extend(Block(p) for p in _paragraphs_of_chunk([ln for ln in lines if ln]))
+    return blocks
+
+
+_BULLET = re.compile(r"^(?:[-*•·▪–]|\d{1,2}[.)])\s+")
+
+
+def _paragraphs_of_chunk(lines: list[str]) -> Iterator[str]:
+    if not lines:
+        return
+    if len(lines) == 1 or any(len(line) > 100 for line in lines[:-1]):
+        yield from lines
+        return
+    current: list[str] = []
+    for line in lines:
+        starts_new = _BULLET.match(line) or (current and _looks_standalone(current[-1]))
+        if starts_new and current:
+            yield " ".join(current)
+            current = []
+        current.append(line)
+    if current:
+        yield " ".join(current)
+
+
+def _looks_standalone(line: str) -> bool:
+    """A short line that ends without punctuation: a heading, not a wrapped line."""
+    return len(line) < 40 and not re.search(r"[,;:.\-–]$|\b(?:a|an|the|and|of|to|in)$", line)
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip the ends.
+
+    >>> squash("  a\\t b\\n c ")
+    'a b c'
+    """
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- patterns
+
+_NAME_TOKEN = (
+    r"(?:[A-Z\u00C0-\u00DE][\w'’.\-]*|(?:de|van|von|der|den|da|del|di|du|la|le|dos|bin|al)\b)"
+)
+_NAME = rf"{_NAME_TOKEN}(?: {_NAME_TOKEN}){{0,5}}"
+_AUTHOR_LIST = rf"{_NAME}(?:(?:,| and|, and| &) {_NAME})*(?:,? et al\.?)?"
+
+# "(Authors)" optionally followed by "(summarized by Name)", optionally by ":".
+_ANCHOR = re.compile(
+    rf"\((?P<authors>{_AUTHOR_LIST})\)"
+    r"(?:\s*\((?:summari[sz]ed|written|reviewed) by (?P<summarizer>[^()]{1,80})\))?"
+    r"(?P<colon>\s*:)?"
+    r"|\((?:summari[sz]ed|written) by (?P<summarizer_only>[^()]{1,80})\)(?P<colon2>\s*:)?"
+)
+
+_OPINION = re.compile(
+    r"(?:(?<=\s)|^)(?P<name>[A-Z][\w.\-]*(?: [A-Z][\w.\-]*){0,2})['’]s opinion\s*:\s*"
+)
+_READ_MORE = re.compile(r"(?:(?<=\s)|^)Read more\s*:\s*")
+_RESPONSE = re.compile(r"^(?:Response|Reply|Rebuttal)\s*:\s*")
+
+# Words before a "." that do not end a sentence.
+_ABBREVIATIONS = {
+    "e.g",
+    "i.e",
+    "et al",
+    "al",
+    "vs",
+    "cf",
+    "etc",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "no",
+    "fig",
+    "approx",
+    "eq",
+    "vol",
+    "ca",
+    "resp",
+    "viz",
+}
+
+# Link labels that end an item ("Read more: Paper and Author response", "[Paper]").
+LINK_LABELS = (
+    "Paper",
+    "Papers",
+    "Blog post",
+    "Blog posts",
+    "Post",
+    "Author response",
+    "Code",
+    "Github repo",
+    "GitHub repo",
+    "Github",
+    "GitHub",
+    "arXiv",
+    "Arxiv",
+    "Video",
+    "Talk",
+    "Slides",
+    "Website",
+    "Summary",
+    "Podcast",
+    "Transcript",
+    "Twitter thread",
+    "Thread",
+    "Tweet",
+    "Dataset",
+    "Benchmark",
+    "Demo",
+    "Project page",
+    "Link",
+    "Article",
+    "Report",
+    "Full paper",
+    "Related paper",
+    "Audio",
+    "Announcement",
+    "Discussion",
+    "Comments",
+    "Here",
+    "Sequence",
+    "Book",
+    "Review",
+)
+_LABEL_RE = re.compile(
+    r"(?:\[?(?:"
+    + "|".join(re.escape(x) for x in sorted(LINK_LABELS, key=len, reverse=True))
+    + r")\]?)(?:(?:,| and|, and| &|;)?\s+|$)",
+    re.IGNORECASE,
+)
+
+# Newsletter apparatus: sentences and lines that are not content.
+_BOILERPLATE = re.compile(
+    r"resources here|\bsign up\b|spreadsheet of all summaries|happy to hear feedback|"
+    r"send it to me|audio version|may not be up yet|\bsubscribe\b|unsubscribe|"
+    r"follow (?:the newsletter|us|me) on twitter|^link post$|"
+    r"^welcome to the \w+ (?:issue|edition)|"
+    r"(?:i am|i'm|we are|we're) writing an? .{0,60}newsletter|"
+    r"forwarded this (?:e-?mail|newsletter)|view (?:this email )?in (?:your )?browser|"
+    r"you are receiving this|manage (?:your )?preferences|"
+    r"update your preferences|copyright ©|all rights reserved|mailing address|"
+    r"why am i getting this|add us to your address book",
+    re.IGNORECASE,
+)
+_FOOTER = re.compile(
+    r"(?:^|\s)(?:FEEDBACK\s+I['’]m always happy|PODCAST\s+An audio podcast|"
+    r"An audio podcast version of the \w[\w ]{0,40}is available|Copyright ©|"
+    r"Want to change how you receive these emails|You are receiving this (?:e-?mail|because)|"
+    r"unsubscribe from this list|Our mailing address is)",
+    re.IGNORECASE,
+)
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class _Heading:
+    name: str
+    level: int | None  # 1 section, 2 subsection, None: decide from context
+    explicit: bool = False
+
+
+@dataclass(frozen=True)
+class _Opening:
+    title: str
+    authors: str | None
+    summarizer: str | None
+    url: str | None = None
+    brief: bool = False  # a one-line item of an "Other Recent ..." list
+
+
+@dataclass(frozen=True)
+class _Text:
+    text: str
+    new_paragraph: bool
+
+
+_Event = _Heading | _Opening | _Text
+
+
+@dataclass
+class _Context:
+    """What the structure pass knows while it reads: heading names and the last heading."""
+
+    levels: dict[str, int]
+    names: dict[str, str]
+    current: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def parse_blocks(
+    blocks: Sequence[Block], *, slug: str, extra_sections: Iterable[str] = ()
+) -> Issue:
+    """Build an `Issue` from the blocks a reader made."""
+    extra = tuple(extra_sections)
+    meta, body_blocks = _metadata(blocks)
+    number = meta.get("number") or _number_from_slug(slug)
+    newsletter = meta.get("newsletter") or _newsletter_from_text(blocks)
+    ctx = _Context(
+        known.heading_levels(extra, newsletter), known.canonical_names(extra, newsletter)
+    )
+    body_blocks = _drop_footer(body_blocks)
+    if any(_openings(b.text) for b in body_blocks if b.level is None):
+        events = list(_events_author_form(body_blocks, ctx))
+    else:
+        events = list(_events_label_form(body_blocks, ctx))
+    issue = _build(events, ctx, slug=slug)
+    issue = replace(issue, title=meta.get("title"), number=number, newsletter=newsletter)
+    if not _all_items(issue):
+        issue = replace(
+            issue, warnings=(*issue.warnings, "no items found: the episode reads the text as is")
+        )
+    return issue
+
+
+def parse_text(text: str, *, slug: str, extra_sections: Iterable[str] = ()) -> Issue:
+    """Parse plain text (flattened to one line, or paragraphs on their own lines)."""
+    return parse_blocks(read_plain(text), slug=slug, extra_sections=extra_sections)
+
+
+def _all_items(issue: Issue) -> list[Item]:
+    items = list(issue.highlights)
+    for section in issue.sections:
+        items.extend(section.items)
+        for sub in section.subsections:
+            items.extend(sub.items)
+    return items
+
+
+# --------------------------------------------------------------------------- metadata
+
+_TITLE_LINE = re.compile(
+    r"^\[?(?P<abbr>[A-Z][A-Za-z]{1,8}) ?#(?P<number>\d{1,4})\]?\s*[:\-–—]\s*(?P<title>.+)$"
+)
+_NAMED_TITLE_LINE = re.compile(
+    r"^(?P<name>[A-Z][\w ]{2,60}?(?:Newsletter|Digest|Weekly|Roundup|Update|Bulletin))"
+    r"\s*(?:#|No\.?\s*|Issue\s*)(?P<number>\d{1,4})\s*[:\-–—]?\s*(?P<title>.*)$",
+    re.IGNORECASE,
+)
+_WELCOME = re.compile(
+    r"Welcome to the (?P<number>\d{1,4})(?:st|nd|rd|th)? (?:issue|edition) of (?:the )?"
+    r"(?P<name>[A-Z][\w ]{2,60}?(?:Newsletter|Digest))",
+)
+_RESOURCES = re.compile(r"Find all (?P<name>[A-Z][\w ]{2,60}?Newsletter) resources")
+_ABBREVIATED_NEWSLETTERS = {"AN": "Alignment Newsletter", "MLSN": "ML Safety Newsletter"}
+
+
+def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
+    """Title, number and newsletter name from a title line, and the blocks after it."""
+    meta: dict = {}
+    rest = list(blocks)
+    if rest and len(rest[0].text) < 300:
+        first = rest[0].text
+        m = _TITLE_LINE.match(first)
+        if m:
+            meta["number"] = int(m["number"])
+            meta["title"] = m["title"].strip()
+            meta["newsletter"] = _ABBREVIATED_NEWSLETTERS.get(m["abbr"])
+            rest = rest[1:]
+        elif (m := _NAMED_TITLE_LINE.match(first)) and not _ANCHOR.search(first):
+            meta["number"] = int(m["number"])
+            meta["title"] = m["title"].strip() or None
+            meta["newsletter"] = squash(m["name"])
+            rest = rest[1:]
+    for block in blocks[:6]:
+        if "number" not in meta and (m := _WELCOME.search(block.text)):
+            meta["number"] = int(m["number"])
+            meta.setdefault("newsletter", squash(m["name"]))
+    if not meta.get("newsletter"):
+        meta.pop("newsletter", None)
+    return meta, rest
+
+
+def _newsletter_from_text(blocks: Sequence[Block]) -> str | None:
+    for block in blocks[:6]:
+        if m := _RESOURCES.search(block.text) or _WELCOME.search(block.text):
+            return squash(m["name"])
+    return None
+
+
+def _number_from_slug(slug: str) -> int | None:
+    """The issue number a file name ends with ("alignment-newsletter-076" -> 76)."""
+    m = re.search(r"(?:^|[-_ #])(\d{1,4})$", slug)
+    return int(m.group(1)) if m else None
+
+
+def _drop_footer(blocks: list[Block]) -> list[Block]:
+    """Cut the mailing-list footer (FEEDBACK, PODCAST, copyright, unsubscribe)."""
+    for i in range(len(blocks) - 1, max(-1, len(blocks) - 12), -1):
+        m = _FOOTER.search(blocks[i].text)
+        if m and (i > 0 or m.start() > 0):
+            head = blocks[i].text[: m.start()].strip()
+            return [*blocks[:i], *([replace(blocks[i], text=head)] if head else [])]
+    return blocks
+
+
+# --------------------------------------------------------------------------- author form
+
+
+def _events_author_form(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
+    """Events of an issue whose items open with "Title (Authors) ...:"."""
+    for block in blocks:
+        if block.level is not None:
+            yield _heading_event(block.text, block.level, ctx, explicit=True)
+        elif _is_heading_line(block.text, ctx):
+            yield _heading_event(block.text, None, ctx)
+        else:
+            yield from _events_in_paragraph(block, ctx)
+
+
+def _events_in_paragraph(block: Block, ctx: _Context) -> Iterator[_Event]:
+    text = block.text
+    anchors = _openings(text)
+    cursor = 0
+    first = True
+    for anchor in anchors:
+        start = _title_start(text, cursor, anchor.start())
+        if start is None:
+            continue
+        region = text[start : anchor.start()].strip()
+        tail, found, title = _split_region(
+            region, after_read_more=_after_read_more(text, start), ctx=ctx
+        )
+        if not title:
+            continue
+        body = text[cursor:start].strip()
+        if tail:
+            body = f"{body} {tail}".strip()
+        if body:
+            yield _Text(body, new_paragraph=first)
+            first = False
+        yield from found
+        yield _Opening(
+            title=_clean_title(title),
+            authors=_clean_authors(anchor["authors"]),
+            summarizer=squash(anchor["summarizer"] or anchor["summarizer_only"] or "") or None,
+            url=_link_for(block, start, anchor.start()),
+        )
+        first = False
+        cursor = anchor.end()
+    rest = text[cursor:].strip()
+    if rest:
+        yield _Text(rest, new_paragraph=first)
+
+
+def _openings(text: str) -> list[re.Match]:
+    """The "(Authors) (summarized by Name):" matches in `text` that open an item."""
+    return [m for m in _ANCHOR.finditer(text) if _is_opening(text, m)]
+
+
+def _is_opening(text: str, m: re.Match) -> bool:
+    """Whether an "(Authors)" match opens an item rather than being a parenthesis in prose."""
+    if m["summarizer_only"] is not None:
+        return m["colon2"] is not None or _followed_by_capital(text, m.end())
+    if m["summarizer"] or m["colon"]:
+        return _precedes_title(text, m.start())
+    authors = m["authors"]
+    single_token = " " not in authors.strip() and "," not in authors
+    if single_token or authors.isupper():
+        return False
+    if re.fullmatch(r"(?:[A-Z]{2,}\s?)+", authors):
+        return False
+    return _precedes_title(text, m.start(), strict=True) and _followed_by_capital(text, m.end())
+
+
+def _precedes_title(text: str, pos: int, *, strict: bool = False) -> bool:
+    """The text right before `pos` can end a title (strictly: a capitalised word or "?")."""
+    before = text[max(0, pos - 80) : pos].rstrip()
+    if not before or re.search(r"[,;(]$", before):
+        return False
+    if not strict:
+        return True
+    return not before.split()[-1].islower() or bool(re.search(r"[?!’'\")]$", before))
+
+
+def _followed_by_capital(text: str, pos: int) -> bool:
+    rest = text[pos:].lstrip()
+    return not rest or rest[0].isupper() or rest[0].isdigit() or rest[0] in "[“\"'‘"
+
+
+def _title_start(text: str, lower: int, anchor: int) -> int | None:
+    """Where the title before `anchor` starts: after the last sentence end or line break."""
+    region = text[lower:anchor]
+    # The title may end in "?" or "!" right before the authors; that is not a boundary.
+    stripped = region.rstrip()
+    limit = (
+        len(stripped) - 1 if stripped.endswith(("?", "!", ".", "’", "'", "”")) else len(stripped)
+    )
+    best = 0
+    for m in re.finditer(r"[.!?…][\"'”’)\]]*\s+|:\s+|\n", region[:limit]):
+        if m.group().startswith(":") and not _READ_MORE.search(
+            region[max(0, m.start() - 12) : m.end()]
+        ):
+            continue
+        if m.group()[0] == "." and _is_abbreviation(region, m.start()):
+            continue
+        best = m.end()
+    best = _extend_over_title_question(region, best)
+    return lower + best
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    word = re.search(r"([\w.]+)$", text[:dot])
+    if not word:
+        return False
+    w = word.group(1).lower()
+    if w in _ABBREVIATIONS or w.rstrip(".") in _ABBREVIATIONS:
+        return True
+    if re.fullmatch(r"[a-z]", w):  # an initial: "John S. Wentworth"
+        return text[dot - 1].isupper()
+    return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", w))  # "U.S", "A.I"
+
+
+def _extend_over_title_question(region: str, start: int) -> int:
+    """Take "Title? Subtitle" whole when a question in Title Case ends the last sentence."""
+    if start < 2 or region[start - 2 : start].strip() not in ("?", "!"):
+        return start
+    prev = max(
+        (m.end() for m in re.finditer(r"[.!?][\"'”’)]*\s+|\n", region[: start - 2])), default=0
+    )
+    candidate = region[prev:start].strip()
+    if 1 <= len(candidate.split()) <= 12 and _is_title_case(candidate):
+        return prev
+    return start
+
+
+def _after_read_more(text: str, start: int) -> bool:
+    return bool(re.search(r"Read more\s*:\s*$", text[max(0, start - 14) : start]))
+
+
+# --------------------------------------------------------------------------- regions
+
+
+def _split_region(
+    region: str, *, after_read_more: bool, ctx: _Context
+) -> tuple[str, list[_Heading], str]:
+    """Split the text before an item's authors into (tail of the last item, headings, title).
+
+    The region is what stands between the end of the previous item's last sentence and
+    the "(Authors)" of this one: possibly link labels of a "Read more:", then headings,
+    then the title.
+    """
+    words = list(re.finditer(r"\S+", region))
+    if not words:
+        return "", [], ""
+    starts = [w.start() for w in words]
+    if m := re.search(r"(?:^|\s)((?:Response|Reply|Rebuttal)\s*:\s*\S)", region):
+        cut = m.start(1)
+        tail, found = region[:cut].strip(), []
+        head_chain = _heading_chain_ending_at(region[:cut], ctx)
+        if head_chain is not None:
+            tail, found = head_chain
+        return tail, found, region[cut:].strip()
+    candidates = starts if after_read_more else [0]
+    for start in candidates:
+        chain = _heading_chain(region, start, ctx)
+        if chain is not None:
+            end, found = chain
+            title = region[end:].strip()
+            if _title_ok(title):
+                return region[:start].strip(), found, title
+    if after_read_more:
+        label_end = _labels_end(region)
+        title = region[label_end:].strip()
+        if _title_ok(title):
+            return region[:label_end].strip(), [], title
+    guessed = _guess_unknown_headings(region, ctx)
+    if guessed is not None:
+        end, found = guessed
+        return "", found, region[end:].strip()
+    return "", [], region
+
+
+def _heading_chain(region: str, start: int, ctx: _Context) -> tuple[int, list[_Heading]] | None:
+    """Known headings at `start`: a section, a subsection, or a section then a subsection."""
+    found: list[_Heading] = []
+    pos = start
+    last_level = 0
+    while True:
+        match = _known_heading_at(region, pos, ctx)
+        if match is None:
+            break
+        name, end, level = match
+        if level <= last_level or (found and name == found[-1].name):
+            break
+        if not found and ctx.current and ctx.current[-1].casefold() == name.casefold():
+            break
+        if found and found[-1].name == known.HIGHLIGHTS:
+            break  # Highlights have no subsections
+        found.append(_Heading(name, level))
+        last_level = level
+        pos = end
+        while pos < len(region) and region[pos] == " ":
+            pos += 1
+        if level == 2:
+            break
+    return (pos, found) if found else None
+
+
+def _heading_chain_ending_at(text: str, ctx: _Context) -> tuple[str, list[_Heading]] | None:
+    """Headings at the end of `text` (before "Response: ..."), with what precedes them."""
+    for m in re.finditer(r"(?:^|\s)(?=\S)", text):
+        start = m.end()
+        chain = _heading_chain(text, start, ctx)
+        if chain and text[chain[0] :].strip() == "":
+            return text[:start].strip(), chain[1]
+    return None
+
+
+def _known_heading_at(region: str, pos: int, ctx: _Context) -> tuple[str, int, int] | None:
+    """The longest known heading name starting at `pos` and ending at a word boundary."""
+    best = None
+    rest = region[pos : pos + 80]
+    folded = rest.casefold()
+    for key, level in ctx.levels.items():
+        if folded.startswith(key) and (len(rest) == len(key) or rest[len(key)] == " "):
+            written = rest[: len(key)]
+            # Headings keep their own spelling, or are in capitals; "Adversarial Examples
+            # Are Not Bugs" is a title, not the heading "Adversarial examples".
+            if written != ctx.names[key] and not written.isupper():
+                continue
+            if best is None or len(key) > len(best[0]):
+                best = (key, level)
+    if best is None:
+        return None
+    key, level = best
+    return ctx.names[key], pos + len(key), level
+
+
+def _labels_end(region: str) -> int:
+    """Where the link labels at the start of `region` ("Paper and Author response") end."""
+    pos = 0
+    while m := _LABEL_RE.match(region, pos):
+        if m.end() == pos:
+            break
+        pos = m.end()
+    return pos
+
+
+def _guess_unknown_headings(region: str, ctx: _Context) -> tuple[int, list[_Heading]] | None:
+    """A sentence-case phrase run into a Title Case title: "Value alignment Title Of Paper".
+
+    Only taken when the evidence is strong: the phrase is one to four words whose words
+    after the first are lower case (or acronyms), and the rest reads as a Title Case title
+    with at least two capitalised words.
+    """
+    words = region.split()
+    for k in range(min(4, len(words) - 2), 0, -1):
+        head, title_words = words[:k], words[k:]
+        if not all(w.islower() or w.isupper() or w in ("(AI)", "(Alignment)") for w in head[1:]):
+            continue
+        if not head[0][0].isupper() or len(title_words) < 2:
+            continue
+        title = " ".join(title_words)
+        caps = sum(1 for w in title_words if w[0].isupper() and not w.isupper())
+        if head[-1].lower() in _MINOR or any(w.lower() in _MINOR for w in head[:1]):
+            continue
+        if k >= 2 and head[-1].islower() and caps >= 2 and _is_title_case(title):
+            end = len(" ".join(head))
+            return end, [_Heading(" ".join(head), None)]
+    return None
+
+
+_MINOR = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "nor",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "with",
+    "from",
+    "by",
+    "at",
+    "as",
+    "via",
+    "vs",
+    "vs.",
+    "into",
+    "onto",
+    "over",
+    "per",
+    "is",
+    "are",
+    "do",
+    "does",
+    "be",
+    "not",
+    "than",
+    "that",
+    "up",
+    "out",
+    "its",
+    "their",
+    "we",
+    "can",
+    "it",
+}
+
+
+def _is_title_case(text: str) -> bool:
+    """Most words capitalised, apart from short function words.
+
+    >>> _is_title_case("How Well do Feature Visualizations Support Causal Understanding?")
+    True
+    >>> _is_title_case("This paper tries to evaluate whether it helps")
+    False
+    """
+    words = [w.strip("\"'“”‘’()[]:,?!.") for w in text.split()]
+    words = [w for w in words if w and w[0].isalpha()]
+    if not words or not words[0][0].isupper():
+        return False
+    major = [w for w in words[1:] if w.lower() not in _MINOR]
+    if not major:
+        return True
+    capitalised = sum(1 for w in major if w[0].isupper())
+    return capitalised / len(major) >= 0.6
+
+
+def _title_ok(title: str) -> bool:
+    return bool(title) and (title[0].isupper() or title[0].isdigit() or title[0] in "“\"'‘[")
+
+
+def _clean_title(title: str) -> str:
+    title = squash(title).strip(" :")
+    if len(title) >= 2 and title[0] in '“"' and title[-1] in '”"':
+        title = title[1:-1]
+    return title
+
+
+def _clean_authors(authors: str | None) -> str | None:
+    return squash(authors) if authors else None
+
+
+def _link_for(block: Block, start: int, end: int) -> str | None:
+    """The URL of a link that covers the title, when the reader kept one."""
+    for link_start, link_end, url in block.links:
+        if link_start < end and link_end > start:
+            return url
+    return None
+
+
+# --------------------------------------------------------------------------- headings
+
+
+def _is_heading_line(text: str, ctx: _Context) -> bool:
+    """A paragraph that is a heading: a known name, ALL CAPS, or a short title-like line."""
+    if text.casefold() in ctx.levels:
+        return True
+    if len(text) > 80 or len(text.split()) > 9 or _ANCHOR.search(text):
+        return False
+    if re.search(r"[.!?:,;]$", text) or _READ_MORE.match(text) or _BOILERPLATE.search(text):
+        return False
+    if text.isupper() and len(text) >= 3:
+        return True
+    return text[0].isupper() and not re.search(r"https?://", text)
+
+
+def _heading_event(
+    text: str, level: int | None, ctx: _Context, *, explicit: bool = False
+) -> _Heading:
+    name = squash(text).strip("#*_ ").rstrip(":")
+    if name.isupper():
+        # An e-mail's "TECHNICAL AI ALIGNMENT": the name in its usual spelling.
+        name = ctx.names.get(name.casefold()) or _sentence_case(name)
+    known_level = ctx.levels.get(name.casefold())
+    return _Heading(name, level if explicit else known_level, explicit)
+
+
+_ACRONYMS = {"AI", "ML", "RL", "NLP", "AGI", "IDA", "CIRL", "LLM", "LLMS", "GPT", "US", "UK", "EU"}
+
+
+def _sentence_case(text: str) -> str:
+    """ "TECHNICAL AI ALIGNMENT" -> "Technical AI alignment"."""
+    words = text.split()
+    out = []
+    for i, word in enumerate(words):
+        bare = word.strip("()")
+        if bare in _ACRONYMS:
+            out.append(word)
+        elif i == 0 or word.startswith("("):
+            out.append(
+                word.capitalize() if not word.startswith("(") else "(" + word[1:].capitalize()
+            )
+        else:
+            out.append(word.lower())
+    return " ".join(out)
+
+
+# --------------------------------------------------------------------------- label form
+
+
+def _events_label_form(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
+    """Events of an issue whose items end with a link label ("... Paper"), no authors.
+
+    The ML Safety Newsletter form: Title Case title, text, "Paper"; "Other Recent ...
+    News/Papers" blocks of one-line items; "Other News" with "Title." lead-ins.
+    """
+    text = "\n".join(b.text for b in blocks if b.level is None)
+    explicit = [b for b in blocks if b.level is not None]
+    if explicit:
+        # With explicit headings (Markdown/HTML) the blocks carry the structure.
+        yield from _events_label_blocks(blocks, ctx)
+        return
+    preamble, rest = _split_preamble(text)
+    chunks = _split_on_labels(rest)
+    if len(chunks) < 2 and not _OTHER_BLOCK.search(rest):
+        # No item ends with a link label: there is no structure to find.
+        yield _Text(text, new_paragraph=True)
+        return
+    if preamble:
+        yield _Text(preamble, new_paragraph=True)
+    events = (e for chunk in chunks for e in _label_chunk_events(chunk, ctx))
+    yield from _sections_from_other_blocks(events)
+
+
+_OTHER_RECENT = re.compile(r"^Other Recent (?P<topic>.+?) (?:News|Papers|Content|Work|Research)$")
+
+
+def _sections_from_other_blocks(events: Iterable[_Event]) -> Iterator[_Event]:
+    """Name the sections an "Other Recent Robustness News" list closes ("Robustness").
+
+    In this form the section heading itself is often lost; the list at the section's end
+    names its topic, so the full items since the previous list form that section.
+    """
+    pending: list[_Event] = []
+    in_brief = False
+    for event in events:
+        if isinstance(event, _Heading):
+            m = _OTHER_RECENT.match(event.name)
+            if m and pending:
+                yield _Heading(m["topic"], 1)
+            yield from pending
+            pending = []
+            yield event
+            in_brief = False
+        elif isinstance(event, _Opening):
+            in_brief = event.brief
+            (yield event) if in_brief else pending.append(event)
+        elif in_brief:
+            yield event
+        else:
+            pending.append(event)
+    yield from pending
+
+
+def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
+    for block in blocks:
+        if block.level is not None:
+            yield _heading_event(block.text, block.level, ctx, explicit=True)
+        else:
+            for chunk in _split_on_labels(block.text):
+                yield from _label_chunk_events(chunk, ctx)
+
+
+_EDITION_END = re.compile(r"\.\.\.\s*and much more\.?|\band more\.(?=\s)", re.IGNORECASE)
+
+
+def _split_preamble(text: str) -> tuple[str, str]:
+    """The introduction before the first item: up to "... and much more." or boilerplate."""
+    m = _EDITION_END.search(text[:3000])
+    if m:
+        return text[: m.end()].strip(), text[m.end() :].strip()
+    sentences = list(_sentences_with_spans(text))
+    end = 0
+    for s, _start, stop in sentences[:8]:
+        if _BOILERPLATE.search(s):
+            end = stop
+    return text[:end].strip(), text[end:].strip()
+
+
+def _split_on_labels(text: str) -> list[str]:
+    """Chunks of text each ending with an item's link label ("... representations. Paper")."""
+    chunks = []
+    pos = 0
+    for m in re.finditer(
+        r"(?<=[.!?”\"')])\s+\[?(?:Paper|Link|Blog post|Code)\]?(?=\s+[A-Z“\"]|\s*$)", text
+    ):
+        chunks.append(text[pos : m.start()].strip())
+        pos = m.end()
+    chunks.append(text[pos:].strip())
+    return [c for c in chunks if c]
+
+
+_OTHER_BLOCK = re.compile(
+    r"(?:^|(?<=\s))"
+    r"(?P<name>Other (?:Recent )?(?:[A-Z][\w\-]* ){0,3}?(?:News|Papers|Content|Work|Research))"
+    r"(?=\s+[A-Z“\"])"
+)
+
+
+def _label_chunk_events(chunk: str, ctx: _Context) -> Iterator[_Event]:
+    """One chunk: [one-liner block] Title body, or an "Other News" block of lead-ins."""
+    blocks = list(_OTHER_BLOCK.finditer(chunk))
+    pos = 0
+    for i, m in enumerate(blocks):
+        before = chunk[pos : m.start()].strip()
+        if before:
+            yield from _label_items(before, one_liners=i > 0)
+        yield _Heading(m["name"], 2 if "Recent" in m["name"] else 1)
+        pos = m.end()
+    rest = chunk[pos:].strip()
+    if rest:
+        yield from _label_items(rest, one_liners=bool(blocks))
+
+
+def _label_items(text: str, *, one_liners: bool) -> Iterator[_Event]:
+    """Items in `text`: one-liners until a Title Case title, which opens the last item."""
+    sentences = list(_sentences_with_spans(text))
+    if not one_liners:
+        yield from _titled_item(text)
+        return
+    lead_ins = [s for s, _, _ in sentences if _lead_in(s)]
+    if lead_ins and _lead_in(sentences[0][0]):
+        yield from _lead_in_items(sentences)
+        return
+    for k, (sentence, start, _stop) in enumerate(sentences):
+        if _is_title_case(sentence) and len(sentence.split()) >= 3 and k > 0:
+            for s, _, _ in sentences[:k]:
+                yield _brief(s)
+            yield from _titled_item(text[start:])
+            return
+    for s, _, _ in sentences:
+        yield _brief(s)
+
+
+def _brief(sentence: str) -> _Opening:
+    return _Opening(title=sentence.strip().rstrip("."), authors=None, summarizer=None, brief=True)
+
+
+def _lead_in(sentence: str) -> bool:
+    """A short Title Case sentence that names what follows: "Grants." """
+    words = sentence.rstrip(".").split()
+    return 1 <= len(words) <= 6 and sentence.endswith(".") and _is_title_case(sentence)
+
+
+def _lead_in_items(sentences: list[tuple[str, int, int]]) -> Iterator[_Event]:
+    body: list[str] = []
+    for sentence, _, _ in sentences:
+        if _lead_in(sentence):
+            if body:
+                yield _Text(" ".join(body), new_paragraph=True)
+                body = []
+            yield _Opening(title=sentence.rstrip(". "), authors=None, summarizer=None)
+        else:
+            body.append(sentence)
+    if body:
+        yield _Text(" ".join(body), new_paragraph=True)
+
+
+def _titled_item(text: str) -> Iterator[_Event]:
+    """ "Title Case Title Then the summary..." -> an opening and its text."""
+    words = list(re.finditer(r"\S+", text))
+    end = _title_case_run(text, words)
+    if end is None:
+        yield _Text(text, new_paragraph=True)
+        return
+    yield _Opening(title=text[:end].strip().rstrip(":"), authors=None, summarizer=None)
+    body = text[end:].strip()
+    if body:
+        yield _Text(body, new_paragraph=True)
+
+
+def _title_case_run(text: str, words: list[re.Match]) -> int | None:
+    """End of the Title Case title at the start of `text`, or None when there is none."""
+    if not words or not words[0].group()[0].isupper():
+        return None
+    end = None
+    for i, w in enumerate(words):
+        token = w.group()
+        bare = token.strip("\"'“”‘’()[],")
+        if i > 0 and token.endswith(":") and not words[i - 1].group().endswith(("?", "!")):
+            return words[i - 1].end() if end is not None else None
+        if i > 0 and bare[:1].isupper() and i + 1 < len(words):
+            nxt = words[i + 1].group().strip("\"'“”‘’()[],")
+            # "Morally Moral knowledge from": a capitalised word starting a sentence.
+            if nxt.islower() and nxt not in _MINOR and len(nxt) > 2 and not token.endswith("?"):
+                return words[i - 1].end()
+        if i > 0 and bare and bare[0].islower() and bare.lower() not in _MINOR:
+            return end
+        end = w.end()
+        if token.endswith(("?", "!")) and i + 1 < len(words):
+            nxt = words[i + 1].group()
+            if not _is_title_case(" ".join(x.group() for x in words[i + 1 : i + 5])):
+                return end
+    return end
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def _sentences_with_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """Sentences of `text` with their spans; abbreviations and initials do not end one."""
+    start = 0
+    for m in re.finditer(r"[.!?…][\"'”’)\]]*(?=\s+|$)", text):
+        if m.group()[0] == "." and _is_abbreviation(text, m.start()):
+            continue
+        end = m.end()
+        sentence = text[start:end].strip()
+        if sentence:
+            yield sentence, start + (len(text[start:end]) - len(text[start:end].lstrip())), end
+        start = end
+    tail = text[start:].strip()
+    if tail:
+        yield tail, len(text) - len(text[start:].lstrip()), len(text)
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences (abbreviations, initials and "et al." do not end one).
+
+    >>> sentences("See e.g. the paper by John S. Wentworth. It works! Does it?")
+    ['See e.g. the paper by John S. Wentworth.', 'It works!', 'Does it?']
+    """
+    return [s for s, _, _ in _sentences_with_spans(text)]
+
+
+# --------------------------------------------------------------------------- build
+
+
+@dataclass
+class _ItemDraft:
+    title: str
+    authors: str | None
+    summarizer: str | None
+    url: str | None
+    paragraphs: list[str] = field(default_factory=list)
+    response: bool = False
+
+    def add(self, text: _Text) -> None:
+        if text.new_paragraph or not self.paragraphs:
+            self.paragraphs.append(text.text)
+        else:
+            self.paragraphs[-1] = f"{self.paragraphs[-1]} {text.text}"
+
+    def finish(self) -> Item:
+        summary, opinions, links = _split_body("\n\n".join(self.paragraphs))
+        return Item(
+            title=self.title,
+            authors=self.authors,
+            summarizer=self.summarizer,
+            summary=summary,
+            opinions=opinions,
+            links=links,
+            url=self.url,
+        )
+
+
+@dataclass
+class _Group:
+    name: str | None
+    drafts: list[_ItemDraft] = field(default_factory=list)
+    subsections: list[_Group] = field(default_factory=list)
+
+
+def _build(events: Iterable[_Event], ctx: _Context, *, slug: str) -> Issue:
+    preamble: list[str] = []
+    highlights = _Group(None)
+    sections: list[_Group] = []
+    container = highlights
+    highlights_heading = None
+    current: _ItemDraft | None = None
+    top_explicit_level: int | None = None
+    pending_headings = 0
+    for event in events:
+        if isinstance(event, _Heading):
+            if event.name.casefold() == known.HIGHLIGHTS.casefold():
+                container, current = highlights, None
+                highlights_heading = event.name
+                ctx.current = [known.HIGHLIGHTS]
+                continue
+            level = _decide_level(event, sections, pending_headings, top_explicit_level)
+            if event.explicit and level == 1:
+                top_explicit_level = event.level
+            if level == 1 or not sections:
+                sections.append(_Group(event.name))
+                container = sections[-1]
+                ctx.current = [event.name]
+            else:
+                sub = _Group(event.name)
+                sections[-1].subsections.append(sub)
+                container = sub
+                ctx.current = [sections[-1].name, event.name]
+            current = None
+            pending_headings += 1
+            continue
+        pending_headings = 0
+        if isinstance(event, _Opening):
+            response = bool(_RESPONSE.match(event.title))
+            current = _ItemDraft(
+                event.title, event.authors, event.summarizer, event.url, response=response
+            )
+            container.drafts.append(current)
+        elif current is not None:
+            current.add(event)
+        elif container is highlights and not sections:
+            preamble.extend(_preamble_paragraphs(event.text))
+        else:
+            # Text under a heading before any item: an item without authors.
+            current = _draft_from_text(event.text)
+            container.drafts.append(current)
+    return Issue(
+        slug=slug,
+        preamble=tuple(preamble),
+        highlights_heading=highlights_heading,
+        highlights=_items(highlights.drafts),
+        sections=tuple(
+            Section(
+                name=s.name or "",
+                items=_items(s.drafts),
+                subsections=tuple(
+                    Subsection(sub.name or "", _items(sub.drafts)) for sub in s.subsections
+                ),
+            )
+            for s in sections
+        ),
+    )
+
+
+def _decide_level(
+    event: _Heading, sections: list[_Group], pending: int, top_explicit: int | None
+) -> int:
+    """Section (1) or subsection (2) for a heading, from its markup, name or position."""
+    if event.explicit and event.level is not None:
+        if top_explicit is None or event.level <= top_explicit:
+            return 1
+        return 2
+    if event.level is not None:
+        return event.level
+    if not sections or pending:
+        # The first heading, or a heading right after another one's name: a section.
+        return 1 if not pending else 2
+    return 2
+
+
+def _draft_from_text(text: str) -> _ItemDraft:
+    """An item from text under a heading with no "(Authors)": "Lead-in: text" or a sentence."""
+    m = re.match(r"^(?P<title>[^.:!?]{3,100}?)\s*[:.]\s+(?=[A-Z“\"])", text)
+    if m and _is_title_case(m["title"]):
+        draft = _ItemDraft(m["title"].strip(), None, None, None)
+        draft.paragraphs.append(text[m.end() :].strip())
+        return draft
+    first = sentences(text)[0] if text else text
+    draft = _ItemDraft(first.rstrip("."), None, None, None)
+    rest = text[len(first) :].strip()
+    if rest:
+        draft.paragraphs.append(rest)
+    return draft
+
+
+def _items(drafts: list[_ItemDraft]) -> tuple[Item, ...]:
+    """Finished items; "Response: ..." items become responses of the item before them."""
+    items: list[Item] = []
+    for draft in drafts:
+        item = draft.finish()
+        if draft.response and items:
+            items[-1] = replace(items[-1], responses=(*items[-1].responses, item))
+        else:
+            items.append(item)
+    return tuple(items)
+
+
+def _preamble_paragraphs(text: str) -> list[str]:
+    """News sentences of the preamble, without the sign-up and feedback boilerplate."""
+    kept = [s for s in sentences(text) if not _BOILERPLATE.search(s)]
+    return [" ".join(kept)] if kept else []
+
+
+# --------------------------------------------------------------------------- item body
+
+
+def _split_body(body: str) -> tuple[str, tuple[Opinion, ...], tuple[Link, ...]]:
+    """Summary, opinions ("Name's opinion: ...") and "Read more:" links of an item's text."""
+    links: list[Link] = []
+    parts = _OPINION.split(body)
+    summary = parts[0]
+    opinions = []
+    for name, text in zip(parts[1::2], parts[2::2], strict=True):
+        text, found = _take_read_more(text)
+        links.extend(found)
+        opinions.append(Opinion(author=name.strip(), text=_tidy(text)))
+    summary, found = _take_read_more(summary)
+    links = [*found, *links]
+    return _tidy(summary), tuple(o for o in opinions if o.text), tuple(links)
+
+
+def _take_read_more(text: str) -> tuple[str, list[Link]]:
+    m = _READ_MORE.search(text)
+    if not m:
+        return text, []
+    labels = text[m.end() :].strip()
+    kept = text[: m.start()]
+    return kept, [Link(label) for label in link_labels(labels)]
+
+
+def link_labels(text: str) -> list[str]:
+    """The labels of a "Read more:" list: "Paper and Author response" -> two labels.
+
+    >>> link_labels("Paper and Author response")
+    ['Paper', 'Author response']
+    >>> link_labels("The Secret Sharer: Evaluating and Testing Unintended Memorization")
+    ['The Secret Sharer: Evaluating and Testing Unintended Memorization']
+    """
+    parts = [p.strip(" .") for p in re.split(r"\s+and\s+|,\s+|;\s+", text) if p.strip(" .")]
+    if all(_LABEL_RE.fullmatch(p + " ") or len(p.split()) <= 2 for p in parts):
+        return parts
+    return [text.strip(" .")] if text.strip(" .") else []
+
+
+def _tidy(text: str) -> str:
+    paragraphs = [squash(p) for p in text.split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def decode_issue(data: bytes, *, name: str) -> tuple[str, tuple[str, ...]]:
+    """The text of an issue file's bytes, with warnings; `IssueError` when it is not text.
+
+    UTF-8 (with or without a byte-order mark) is expected; a file that is not UTF-8 but
+    reads as Windows-1252 is accepted with a warning. Line ends become "\\n".
+    """
+    warnings: tuple[str, ...] = ()
+    if b"\x00" in data[:8192]:
+        raise IssueError(f"{name}: not a text file (it contains NUL bytes)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise IssueError(
+                f"{name}: not valid UTF-8 (byte offset {e.start}: {data[e.start : e.start + 1]!r})"
+            ) from None
+        warnings = (f"{name}: not UTF-8 (byte offset {e.start}); read as Windows-1252",)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, warnings
+
+
+def load_issue(path: Path, *, extra_sections: Iterable[str] = ()) -> Issue:
+    """Read and parse an issue file; the episode's slug comes from the file name."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise IssueError(f"{path}: cannot read: {e.strerror or e}") from e
+    text, warnings = decode_issue(data, name=str(path))
+    slug = slugify(path.stem, max_length=80) or "issue"
+    issue = parse_text(text, slug=slug, extra_sections=extra_sections)
+    return replace(issue, warnings=(*warnings, *issue.warnings)) if warnings else issue

@@ -1,0 +1,513 @@
+"""pipeline: run the stages for issues, from issue files to published episodes and feed.
+
+`plan_build` reads and parses the issues, writes their editable scripts and works out
+which segments need audio; `run_build` renders those segments (in worker processes,
+all issues through one pool), assembles each episode from its stored parts, and
+publishes the MP3, its chapters, the manifest and the feed. Both report progress as
+events; the command line draws them.
+
+An episode's manifest (`output/<slug>/episode.json`) records what was published: the
+GUID and date made at first publication and kept forever, the chapters, and for each
+segment the key of its audio and the hash of the script last written for it (which is
+how a hand-edited script is recognised).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from urllib.parse import quote, urljoin
+
+from audio import chapters as chapter_io
+from audio import feed as feed_io
+from audio import speech, stitch
+from audio.config import Config
+from audio.errors import IssueError
+from audio.fsutil import Layout, atomic_path, write_bytes_atomic, write_text_atomic
+from audio.model import Chapter, Episode, Issue, Part, Segment
+from audio.parse import load_issue
+from audio.render import RenderJob, render_all
+from audio.script import (
+    ScriptOptions,
+    apply_lexicon,
+    episode_description,
+    episode_title,
+    make_segments,
+)
+from audio.store import Rendition, Store, segment_key
+
+MANIFEST_VERSION = 1
+ISSUE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+LAME_QUALITY = 5
+# Silence around each segment's speech, in seconds: a little before the first words
+# of an episode, the show's pause before each item segment, and the longer pause
+# before each section; a short breath after every segment.
+INTRO_LEAD = 0.3
+TAIL = 0.25
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the editor should know; not an error."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SegmentRendered:
+    """One segment's audio is made (and stored)."""
+
+    slug: str
+    segment_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class EpisodeBuilt:
+    """An episode is assembled; `changed` is False when its files were already current."""
+
+    episode: Episode
+    rendered: tuple[str, ...]
+    reused: int
+    changed: bool
+
+
+@dataclass(frozen=True)
+class FeedWritten:
+    """The feed is up to date at `path`, listing `episodes` episodes."""
+
+    path: Path
+    episodes: int
+    changed: bool
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PlannedSegment:
+    """A segment with its final script, spoken text and store key."""
+
+    segment: Segment
+    script: str
+    script_sha: str
+    spoken: str
+    key: str
+
+
+@dataclass(frozen=True)
+class EpisodePlan:
+    """What building one issue takes: its segments and those that need audio."""
+
+    source: Path
+    issue: Issue
+    segments: tuple[PlannedSegment, ...]
+    missing: tuple[PlannedSegment, ...]
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """The episodes to build, and the notices found while planning."""
+
+    episodes: tuple[EpisodePlan, ...]
+    notices: tuple[Notice, ...] = field(default=())
+
+    @property
+    def to_render(self) -> int:
+        """How many segments need audio."""
+        return len({s.key for e in self.episodes for s in e.missing})
+
+
+def find_issues(issues_dir: Path) -> tuple[Path, ...]:
+    """The issue files in a folder, in name order."""
+    if not issues_dir.is_dir():
+        raise IssueError(f"{issues_dir}: no such folder of issues")
+    return tuple(
+        sorted(
+            p
+            for p in issues_dir.iterdir()
+            if p.is_file() and p.suffix.lower() in ISSUE_SUFFIXES and not p.name.startswith(".")
+        )
+    )
+
+
+def plan_build(paths: Sequence[Path], config: Config, layout: Layout) -> BuildPlan:
+    """Parse the issues, write their scripts, and find the segments that need audio."""
+    store = Store(layout.store)
+    notices: list[Notice] = []
+    plans = []
+    slugs: dict[str, Path] = {}
+    for path in paths:
+        issue = load_issue(path, extra_sections=config.sections)
+        if issue.slug in slugs:
+            raise IssueError(
+                f"{path}: gives the same episode name {issue.slug!r} as {slugs[issue.slug]}"
+            )
+        slugs[issue.slug] = path
+        notices.extend(Notice(f"{path.name}: {w}") for w in issue.warnings)
+        plan, found = _plan_episode(path, issue, config, layout, store)
+        notices.extend(found)
+        plans.append(plan)
+    return BuildPlan(tuple(plans), tuple(notices))
+
+
+def _plan_episode(
+    path: Path, issue: Issue, config: Config, layout: Layout, store: Store
+) -> tuple[EpisodePlan, list[Notice]]:
+    segments = make_segments(issue, ScriptOptions(show_title=config.title))
+    previous = read_manifest(layout.manifest(issue.slug))
+    written = {s["id"]: s.get("script_sha") for s in (previous or {}).get("segments", ())}
+    planned, notices = [], []
+    for seg in segments:
+        script, script_sha, notice = sync_script(
+            layout.scripts(issue.slug), seg, written.get(seg.id)
+        )
+        if notice:
+            notices.append(Notice(f"{issue.slug}: {notice}"))
+        spoken = apply_lexicon(script, config.lexicon)
+        key = segment_key(spoken, rendition(config, seg.kind))
+        planned.append(PlannedSegment(seg, script, script_sha, spoken, key))
+    missing = tuple(p for p in planned if store.get(p.key) is None and p.spoken.strip())
+    empty = [p.segment.id for p in planned if not p.spoken.strip()]
+    if empty:
+        raise IssueError(f"{path}: segment {empty[0]} has an empty script")
+    return EpisodePlan(path, issue, tuple(planned), missing), notices
+
+
+def rendition(config: Config, kind: str) -> Rendition:
+    """How a segment of `kind` sounds with these settings (part of its store key)."""
+    lead = {"intro": INTRO_LEAD, "section": config.section_pause}.get(kind, config.pause)
+    return Rendition(
+        engine=speech.engine_id(),
+        voice=config.voice,
+        rate=config.rate,
+        volume=config.volume,
+        bitrate=config.bitrate,
+        quality=LAME_QUALITY,
+        lead=lead,
+        tail=TAIL,
+    )
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sync_script(
+    scripts_dir: Path, segment: Segment, written_sha: str | None
+) -> tuple[str, str, str | None]:
+    """The script to speak for `segment`, keeping the editor's hand edits.
+
+    Returns the script, the hash to record as last written, and a notice when the
+    editor's text is kept although the source of the segment changed since.
+    """
+    path = scripts_dir / f"{segment.id}.txt"
+    generated = segment.script.strip() + "\n"
+    try:
+        on_disk = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        on_disk = None
+    except (OSError, UnicodeDecodeError) as e:
+        raise IssueError(f"{path}: cannot read the script: {e}") from e
+    edited = (
+        on_disk is not None
+        and on_disk != generated
+        and (written_sha is None or _sha(on_disk) != written_sha)
+    )
+    if edited:
+        assert on_disk is not None
+        notice = None
+        if written_sha is not None and _sha(generated) != written_sha:
+            notice = (
+                f"segment {segment.id}: the issue changed since you edited its script; "
+                f"keeping your edit ({path})"
+            )
+        return on_disk.strip(), written_sha or _sha(on_disk), notice
+    if on_disk != generated:
+        write_text_atomic(path, generated)
+    return generated.strip(), _sha(generated), None
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run_build(plan: BuildPlan, config: Config, layout: Layout, *, jobs: int) -> Iterator[object]:
+    """Render what is missing, then assemble and publish every planned episode and the feed."""
+    store = Store(layout.store)
+    unique: dict[str, tuple[EpisodePlan, PlannedSegment]] = {}
+    for ep in plan.episodes:
+        for p in ep.missing:
+            unique.setdefault(p.key, (ep, p))
+    render_jobs = [
+        RenderJob(
+            key=p.key,
+            segment_id=p.segment.id,
+            title=p.segment.title,
+            text=p.spoken,
+            rendition=rendition(config, p.segment.kind),
+            store_root=layout.store,
+            timeout=config.timeout,
+        )
+        for _, p in unique.values()
+    ]
+    rendered_keys: set[str] = set()
+    for job, _part in render_all(render_jobs, workers=jobs):
+        ep, _ = unique[job.key]
+        rendered_keys.add(job.key)
+        yield SegmentRendered(ep.issue.slug, job.segment_id, job.title)
+    for ep in plan.episodes:
+        yield publish_episode(ep, config, layout, store, rendered_keys)
+    yield publish_feed(config, layout)
+
+
+def publish_episode(
+    plan: EpisodePlan, config: Config, layout: Layout, store: Store, rendered: set[str]
+) -> EpisodeBuilt:
+    """Assemble an episode from its stored parts and publish MP3, chapters and manifest."""
+    slug = plan.issue.slug
+    parts: list[Part] = []
+    for p in plan.segments:
+        part = store.get(p.key)
+        if part is None:
+            raise IssueError(f"{slug}: segment {p.segment.id} has no audio in the store")
+        parts.append(part)
+    chapters = chapter_io.plan_chapters(
+        [(p.segment.id, p.segment.title, _segment_url(p.segment)) for p in plan.segments],
+        [part.frames for part in parts],
+    )
+    previous = read_manifest(layout.manifest(slug))
+    title = episode_title(plan.issue, ScriptOptions(show_title=config.title))
+    tags = chapter_io.Tags(
+        title=title,
+        artist=plan.issue.newsletter or config.title,
+        album=config.title,
+        date=None,
+        track=plan.issue.number,
+        comment=episode_description(plan.issue, ScriptOptions(show_title=config.title)),
+    )
+    guid = (previous or {}).get("guid") or _new_guid(config, slug)
+    published = _published(previous, plan.source)
+    tags = replace(tags, date=published.date().isoformat())
+    mp3 = layout.mp3(slug)
+    content = {
+        "segments": [p.key for p in plan.segments],
+        "tags": asdict(tags),
+        "chapters": [asdict(c) for c in chapters],
+    }
+    content_sha = _sha(json.dumps(content, sort_keys=True, ensure_ascii=False))
+    current = (
+        previous is not None
+        and previous.get("content_sha") == content_sha
+        and mp3.is_file()
+        and mp3.stat().st_size == previous.get("size")
+    )
+    if not current:
+        _write_mp3(mp3, store, parts, tags, chapters)
+    size = mp3.stat().st_size
+    episode = Episode(
+        slug=slug,
+        title=title,
+        description=tags.comment,
+        guid=guid,
+        published=published,
+        mp3=mp3.name,
+        size=size,
+        duration_ms=chapters[-1].end_ms if chapters else 0,
+        chapters=chapters,
+        number=plan.issue.number,
+        newsletter=plan.issue.newsletter,
+    )
+    chapters_doc = chapter_io.chapters_json(chapters, title=title)
+    _write_if_changed(
+        layout.episode_dir(slug) / "chapters.json",
+        (json.dumps(chapters_doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
+    manifest = _manifest(episode, plan, content_sha)
+    _write_if_changed(
+        layout.manifest(slug),
+        (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
+    rendered_ids = tuple(p.segment.id for p in plan.segments if p.key in rendered)
+    return EpisodeBuilt(episode, rendered_ids, len(plan.segments) - len(rendered_ids), not current)
+
+
+def _segment_url(segment: Segment) -> str | None:
+    return next((item.url for item in segment.items if item.url), None)
+
+
+def _new_guid(config: Config, slug: str) -> str:
+    """A GUID for a new episode: the same slug on the same feed always gets the same one."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, feed_io.feed_url(config) + '#' + slug)}"
+
+
+def _published(previous: dict | None, source: Path) -> dt.datetime:
+    """The publication date: kept from the manifest, else the issue file's time."""
+    if previous and previous.get("published"):
+        return dt.datetime.fromisoformat(previous["published"])
+    stamp = int(source.stat().st_mtime)
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
+
+
+def _write_mp3(
+    mp3: Path,
+    store: Store,
+    parts: Sequence[Part],
+    tags: chapter_io.Tags,
+    chapters: Sequence[Chapter],
+) -> None:
+    """Join the parts' frames, tag them, and replace the published MP3 atomically."""
+    with atomic_path(mp3) as tmp:
+        with open(tmp, "wb") as out:
+            stitch.join_parts([store.audio_path(p.key) for p in parts], out)
+        chapter_io.write_id3(tmp, tags, chapters)
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_bytes_atomic(path, data)
+    return True
+
+
+# --------------------------------------------------------------------------- manifests
+
+
+def read_manifest(path: Path) -> dict | None:
+    """An episode's manifest, or None when there is none (or it cannot be read)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
+
+
+def _manifest(episode: Episode, plan: EpisodePlan, content_sha: str) -> dict:
+    return {
+        "version": MANIFEST_VERSION,
+        "slug": episode.slug,
+        "source": plan.source.name,
+        "title": episode.title,
+        "description": episode.description,
+        "number": episode.number,
+        "newsletter": episode.newsletter,
+        "guid": episode.guid,
+        "published": episode.published.isoformat(),
+        "mp3": episode.mp3,
+        "size": episode.size,
+        "duration_ms": episode.duration_ms,
+        "content_sha": content_sha,
+        "chapters": [asdict(c) for c in episode.chapters],
+        "segments": [
+            {
+                "id": p.segment.id,
+                "kind": p.segment.kind,
+                "title": p.segment.title,
+                "key": p.key,
+                "script_sha": p.script_sha,
+                "start_ms": c.start_ms,
+                "end_ms": c.end_ms,
+            }
+            for p, c in zip(plan.segments, episode.chapters, strict=True)
+        ],
+    }
+
+
+def episode_from_manifest(data: dict) -> Episode:
+    """The `Episode` a manifest records."""
+    return Episode(
+        slug=data["slug"],
+        title=data["title"],
+        description=data["description"],
+        guid=data["guid"],
+        published=dt.datetime.fromisoformat(data["published"]),
+        mp3=data["mp3"],
+        size=int(data["size"]),
+        duration_ms=int(data["duration_ms"]),
+        chapters=tuple(Chapter(**c) for c in data["chapters"]),
+        number=data.get("number"),
+        newsletter=data.get("newsletter"),
+    )
+
+
+def published_episodes(layout: Layout) -> tuple[Episode, ...]:
+    """Every episode under `output/` whose manifest and MP3 are in place."""
+    if not layout.output.is_dir():
+        return ()
+    episodes = []
+    for manifest_path in sorted(layout.output.glob("*/episode.json")):
+        data = read_manifest(manifest_path)
+        if data is None:
+            continue
+        episode = episode_from_manifest(data)
+        if (manifest_path.parent / episode.mp3).is_file():
+            episodes.append(episode)
+    return tuple(episodes)
+
+
+# --------------------------------------------------------------------------- feed
+
+
+def publish_feed(config: Config, layout: Layout) -> FeedWritten:
+    """Write `output/feed.xml` over all published episodes (only when it changes)."""
+    image_url = _publish_artwork(config, layout)
+    episodes = published_episodes(layout)
+    xml = feed_io.render_feed(config, episodes, image_url=image_url)
+    changed = _write_if_changed(layout.feed, xml)
+    return FeedWritten(layout.feed, len(episodes), changed)
+
+
+def _publish_artwork(config: Config, layout: Layout) -> str | None:
+    if config.artwork is None:
+        return None
+    target = layout.output / config.artwork.name
+    data = config.artwork.read_bytes()
+    _write_if_changed(target, data)
+    return urljoin(feed_io.feed_url(config), quote(target.name))
+
+
+def segments_of(
+    path: Path, config: Config, layout: Layout
+) -> tuple[Issue, tuple[Segment, ...], dict]:
+    """An issue's segments (not rendered), and its manifest's segment records by id."""
+    issue = load_issue(path, extra_sections=config.sections)
+    segments = make_segments(issue, ScriptOptions(show_title=config.title))
+    manifest = read_manifest(layout.manifest(issue.slug)) or {}
+    records = {s["id"]: s for s in manifest.get("segments", ())}
+    return issue, segments, records
+
+
+def clean_temporary_files(layout: Layout) -> int:
+    """Remove temporary files an interrupted run left behind; return how many."""
+    removed = 0
+    if not layout.output.is_dir():
+        return 0
+    for tmp in layout.output.rglob(".tmp-*"):
+        try:
+            if tmp.is_dir():
+                shutil.rmtree(tmp)
+            else:
+                tmp.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def default_jobs() -> int:
+    """Worker processes to use by default: the number of cores."""
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )

@@ -1,0 +1,285 @@
+"""script: an `Issue` -> its segments, each with a speech script written for the ear (pure).
+
+One `intro` segment, one `highlight` segment per highlight item, one `section` segment
+per section or subsection with items, one `outro`. Scripts are plain text: no URLs, no
+markup, abbreviations and symbols spoken, flattening artifacts repaired. The
+pronunciation lexicon is applied to the spoken text only (`spoken_text`), so the script
+files stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from audio.fsutil import slugify
+from audio.model import Issue, Item, Segment
+
+# --------------------------------------------------------------------------- normalization
+
+# (pattern, replacement) pairs applied in order by `to_speech`.
+SPOKEN: tuple[tuple[str, str], ...] = (
+    (r"<[^>]+>", " "),  # HTML tags
+    (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
+    (r"(?:https?://|www\.)\S+", " "),  # URLs
+    (r"\[(?:Paper|Blog post|Code|Link|arXiv|Video|Slides|Github repo|PDF)\]", " "),  # link labels
+    (r"\s*\(\s*(?:AN|MLSN)\s*#\s*\d+\s*(?:,\s*(?:AN|MLSN)?\s*#\s*\d+\s*)*\)", ""),  # ( AN #58 )
+    (r"\bet al\b\.?", "and colleagues"),
+    (r"\be\.g\.,?", "for example"),
+    (r"\bi\.e\.,?", "that is"),
+    (r"\bvs\.?(?=\s)", "versus"),
+    (r"\bw\.r\.t\.?", "with respect to"),
+    (r"\bcf\.", "compare"),
+    (r"\betc\.(?=\s+[a-z])", "etcetera"),
+    (r"~\s*(?=\d)", "about "),
+    (r"(\d)\s*%", r"\1 percent"),
+    (r"\$\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 dollars"),
+    (r"\s*&\s*", " and "),
+    (r"\b([A-Za-z])_\{?([A-Za-z0-9]+)\}?", r"\1 \2"),  # L_p -> L p
+    (r"(?<=\w)_(?=\w)", " "),  # n_parameters -> n parameters
+    (r"\s*≠\s*", " is not "),
+    (r"\s*≈\s*", " is about "),
+    (r"\s*(?:→|->)\s*", " to "),
+    (r"\s*×\s*", " times "),
+    (r"(\d)\s*[–—]\s*(\d)", r"\1 to \2"),  # 2019–2020
+    (r"\s*(?:—|–|\s--?\s)\s*", ", "),  # dashes between words
+    (r"\s*(?:\.\.\.|…)\s*", ", "),  # ellipses
+    (r"(?<=\w)[’‘](?=\w)", "'"),  # curly apostrophes
+    (r"[“”\"‘’]", ""),  # quotation marks
+    (r"[*_#`|]+", " "),  # leftover markup
+    (r"[\[\]{}]", " "),
+    (r"\s*\(\s*", ", "),  # parentheses read as a pause
+    (r"\s*\)\s*", ", "),
+    (r"\s+([.,;:!?])", r"\1"),  # "here ." -> "here."
+    (r"([,;:])(?:\s*[,;:])+", r"\1"),  # ", ," -> ","
+    (r"[,;:]\s*([.!?])", r"\1"),  # ", ." -> "."
+    (r"([.!?])\s*,", r"\1"),  # "., " -> ". "
+    (r"^\s*[,;:.]\s*", ""),  # leading punctuation
+    (r"[ \t]{2,}", " "),
+)
+_SPOKEN = tuple((re.compile(p, re.MULTILINE), r) for p, r in SPOKEN)
+
+
+def to_speech(text: str) -> str:
+    """Rewrite text so that it reads well aloud.
+
+    >>> to_speech("This is what ( AN #58 ) said, e.g. here . In particular")
+    'This is what said, for example here. In particular'
+    >>> to_speech("See https://example.org/x for ~1 million images (Smith et al).")
+    'See for about 1 million images, Smith and colleagues.'
+    """
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        for pattern, replacement in _SPOKEN:
+            paragraph = pattern.sub(replacement, paragraph)
+        paragraph = paragraph.strip(" ,;:")
+        if paragraph:
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def _sentence(text: str) -> str:
+    """`text` ending with sentence punctuation."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else f"{text}."
+
+
+def spoken_authors(authors: str) -> str:
+    """Authors as read aloud: "A, B et al" -> "A, B and colleagues".
+
+    >>> spoken_authors("Andrew Ilyas, Shibani Santurkar et al")
+    'Andrew Ilyas, Shibani Santurkar and colleagues'
+    >>> spoken_authors("Asya Bergal and Robert Long")
+    'Asya Bergal and Robert Long'
+    """
+    return re.sub(r",?\s+et al\.?$", " and colleagues", authors.strip())
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+def apply_lexicon(text: str, lexicon: Iterable[tuple[str, str]]) -> str:
+    """Replace whole, case-sensitive words by their respellings.
+
+    >>> apply_lexicon("Rohin read GPT-3 to Rohinx.", [("Rohin", "Roe-hin"), ("GPT-3", "GPT three")])
+    'Roe-hin read GPT three to Rohinx.'
+    """
+    for word, respelling in sorted(lexicon, key=lambda e: -len(e[0])):
+        text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", respelling, text)
+    return text
+
+
+def lexicon_words_in(text: str, lexicon: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The lexicon's words that occur in `text` (as `apply_lexicon` would match them)."""
+    return tuple(
+        word for word, _ in lexicon if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+    )
+
+
+# --------------------------------------------------------------------------- segments
+
+
+@dataclass(frozen=True)
+class ScriptOptions:
+    """What the script stage needs from the show settings."""
+
+    show_title: str = "Newsletter Audio Edition"
+
+
+def make_segments(issue: Issue, options: ScriptOptions = ScriptOptions()) -> tuple[Segment, ...]:
+    """The issue's segments in reading order, each with its spoken script."""
+    drafts: list[tuple[str, str, str, str | None, str | None, tuple[Item, ...], str]] = []
+    drafts.append(("intro", "Introduction", "intro", None, None, (), _intro(issue, options)))
+    for item in issue.highlights:
+        drafts.append(
+            (
+                "highlight",
+                item.title,
+                item.title,
+                issue.highlights_heading,
+                None,
+                (item, *item.responses),
+                _highlight(item),
+            )
+        )
+    for section in issue.sections:
+        if section.items:
+            drafts.append(
+                (
+                    "section",
+                    section.name,
+                    section.name,
+                    section.name,
+                    None,
+                    _with_responses(section.items),
+                    _section(section.name, section.items),
+                )
+            )
+        for sub in section.subsections:
+            if sub.items:
+                title = f"{section.name}: {sub.name}" if section.name else sub.name
+                drafts.append(
+                    (
+                        "section",
+                        title,
+                        sub.name,
+                        section.name or None,
+                        sub.name,
+                        _with_responses(sub.items),
+                        _section(title, sub.items),
+                    )
+                )
+    drafts.append(("outro", "Closing", "outro", None, None, (), _outro(issue, options)))
+    width = max(2, len(str(len(drafts))))
+    segments = []
+    for n, (kind, title, short, section, subsection, items, text) in enumerate(drafts, start=1):
+        slug = slugify(short, max_words=5, max_length=40)
+        seg_id = (
+            f"{n:0{width}d}-{kind}"
+            if kind in ("intro", "outro")
+            else f"{n:0{width}d}-{kind}-{slug}"
+        )
+        segments.append(
+            Segment(
+                id=seg_id.rstrip("-"),
+                kind=kind,
+                title=title,
+                script=text,
+                section=section,
+                subsection=subsection,
+                items=items,
+            )
+        )
+    return tuple(segments)
+
+
+def _with_responses(items: Sequence[Item]) -> tuple[Item, ...]:
+    return tuple(x for item in items for x in (item, *item.responses))
+
+
+def newsletter_name(issue: Issue, options: ScriptOptions) -> str:
+    """The newsletter's name, or the show's title when the issue does not say."""
+    return issue.newsletter or options.show_title
+
+
+def episode_title(issue: Issue, options: ScriptOptions = ScriptOptions()) -> str:
+    """The episode's title: "Alignment Newsletter #76: How dataset size affects robustness".
+
+    Issues without a title line are named after their first highlight (or item).
+    """
+    name = newsletter_name(issue, options)
+    head = f"{name} #{issue.number}" if issue.number is not None else name
+    subject = issue.title or next((i.title for i in _all_items(issue)), None)
+    return f"{head}: {subject}" if subject else head
+
+
+def episode_description(issue: Issue, options: ScriptOptions = ScriptOptions()) -> str:
+    """A short description: the highlights and the sections the episode covers."""
+    parts = []
+    if issue.title:
+        parts.append(_sentence(issue.title))
+    if issue.highlights:
+        parts.append(
+            _sentence("Highlights: " + "; ".join(i.title.rstrip(".") for i in issue.highlights))
+        )
+    names = [s.name for s in issue.sections if s.name]
+    if names:
+        parts.append(_sentence("Also in this issue: " + ", ".join(names)))
+    return " ".join(parts) or _sentence(episode_title(issue, options))
+
+
+def _all_items(issue: Issue) -> list[Item]:
+    items = list(issue.highlights)
+    for section in issue.sections:
+        items.extend(section.items)
+        for sub in section.subsections:
+            items.extend(sub.items)
+    return items
+
+
+def _intro(issue: Issue, options: ScriptOptions) -> str:
+    name = newsletter_name(issue, options)
+    opening = f"{name}, issue {issue.number}" if issue.number is not None else name
+    if issue.title:
+        opening = f"{opening}: {issue.title}"
+    paragraphs = [_sentence(opening), *issue.preamble]
+    if not _all_items(issue) and not issue.preamble:
+        paragraphs.append("This issue has no items.")
+    return to_speech("\n\n".join(paragraphs))
+
+
+def _outro(issue: Issue, options: ScriptOptions) -> str:
+    name = newsletter_name(issue, options)
+    which = f"{name}, issue {issue.number}" if issue.number is not None else name
+    return to_speech(f"That was {which}. Thank you for listening.")
+
+
+def _highlight(item: Item) -> str:
+    return to_speech("\n\n".join(_item_paragraphs(item, lead="Highlight")))
+
+
+def _section(title: str, items: Sequence[Item]) -> str:
+    paragraphs = [_sentence(title)]
+    for item in items:
+        paragraphs.extend(_item_paragraphs(item))
+    return to_speech("\n\n".join(paragraphs))
+
+
+def _item_paragraphs(item: Item, lead: str | None = None) -> list[str]:
+    """An item read aloud: "Title, by A and colleagues. Summarized by X." then its text."""
+    heading = item.title.rstrip(".:")
+    if lead:
+        heading = f"{lead}: {heading}"
+    if item.authors:
+        heading = f"{heading}, by {spoken_authors(item.authors)}"
+    paragraphs = [_sentence(heading)]
+    if item.summarizer:
+        paragraphs[0] += f" Summarized by {item.summarizer}."
+    if item.summary:
+        paragraphs.extend(item.summary.split("\n\n"))
+    for opinion in item.opinions:
+        paragraphs.append(f"{opinion.author}'s opinion: {opinion.text}")
+    for response in item.responses:
+        paragraphs.extend(_item_paragraphs(response))
+    return paragraphs

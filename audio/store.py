@@ -1,0 +1,104 @@
+"""store: the content-addressed cache of encoded segments.
+
+Each entry is one segment's CBR MP3 frames (`<key>.mp3`) and a small record of them
+(`<key>.json`: frames, size, SHA-256). The key hashes everything that changes the
+sound, in canonical form, so a segment is synthesized again only when its spoken text
+or the way it is spoken changes. Entries are written atomically; an entry whose record
+is missing or does not match its audio counts as a miss and is made again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from audio.fsutil import write_bytes_atomic, write_text_atomic
+from audio.model import Part
+
+STORE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """Everything besides the text that changes how a segment sounds."""
+
+    engine: str
+    voice: str
+    rate: int
+    volume: float
+    bitrate: int
+    quality: int
+    lead: float
+    tail: float
+
+
+def segment_key(spoken: str, rendition: Rendition) -> str:
+    """The store key of a segment: a hash of its spoken text and its rendition.
+
+    >>> r = Rendition("e 1", "gmw/en-us", 170, 1.0, 64, 5, 0.5, 0.25)
+    >>> segment_key("Hello.", r) == segment_key("Hello.", r)
+    True
+    >>> segment_key("Hello.", r) == segment_key("Hello!", r)
+    False
+    """
+    blob = json.dumps(
+        {"store": STORE_VERSION, "text": spoken, **asdict(rendition)},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class Store:
+    """Encoded segments on disk under `root`, by key."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def audio_path(self, key: str) -> Path:
+        """Where the frames of `key` are kept."""
+        return self.root / key[:2] / f"{key}.mp3"
+
+    def _record_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Part | None:
+        """The stored part for `key`, or None when it is missing or damaged."""
+        try:
+            record = json.loads(self._record_path(key).read_text(encoding="utf-8"))
+            data = self.audio_path(key).read_bytes()
+        except (OSError, ValueError):
+            return None
+        try:
+            part = Part(
+                key=key,
+                frames=int(record["frames"]),
+                samples_per_frame=int(record["samples_per_frame"]),
+                sample_rate=int(record["sample_rate"]),
+                size=int(record["size"]),
+            )
+            digest = record["sha256"]
+        except (KeyError, TypeError, ValueError):
+            return None
+        if len(data) != part.size or hashlib.sha256(data).hexdigest() != digest:
+            return None
+        return part
+
+    def put(
+        self, key: str, data: bytes, *, frames: int, samples_per_frame: int, sample_rate: int
+    ) -> Part:
+        """Store the frames of one segment; the record is written last."""
+        part = Part(key, frames, samples_per_frame, sample_rate, len(data))
+        write_bytes_atomic(self.audio_path(key), data)
+        record = {
+            "frames": frames,
+            "samples_per_frame": samples_per_frame,
+            "sample_rate": sample_rate,
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        write_text_atomic(self._record_path(key), json.dumps(record, sort_keys=True) + "\n")
+        return part

@@ -1,0 +1,271 @@
+"""parse: the five sample issues come out right, and the pieces that get them there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audio.errors import IssueError
+from audio.model import Issue
+from audio.parse import decode_issue, load_issue, parse_text, sentences
+
+ISSUES = Path(__file__).resolve().parent.parent / "issues"
+
+
+def _load(name: str) -> Issue:
+    return load_issue(ISSUES / name)
+
+
+def _structure(issue: Issue) -> list[tuple[str, list[str]]]:
+    return [(s.name, [sub.name for sub in s.subsections]) for s in issue.sections]
+
+
+def _titles(items) -> list[str]:
+    return [i.title for i in items]
+
+
+def test_an76_line_form_without_highlights_heading():
+    issue = _load("alignment-newsletter-076.txt")
+    assert issue.number == 76
+    assert issue.newsletter == "Alignment Newsletter"
+    assert issue.title == (
+        "How dataset size affects robustness, and benchmarking safe exploration by measuring "
+        "constraint violations"
+    )
+    assert issue.highlights_heading is None
+    assert _titles(issue.highlights) == [
+        "Self-training with Noisy Student improves ImageNet classification",
+        "Safety Gym",
+    ]
+    assert _structure(issue) == [
+        (
+            "Technical AI alignment",
+            [
+                "Technical agendas and prioritization",
+                "Critiques (Alignment)",
+                "Miscellaneous (Alignment)",
+            ],
+        ),
+        ("Other progress in AI", ["Reinforcement learning"]),
+    ]
+    technical = issue.sections[0]
+    assert _titles(technical.items) == [
+        "Classifying specification problems as variants of Goodhart’s Law"
+    ]
+    assert _titles(technical.subsections[0].items) == [
+        "Useful Does Not Mean Secure",
+        "Verification and Transparency",
+    ]
+    noisy, gym = issue.highlights
+    assert (noisy.authors, noisy.summarizer) == ("Qizhe Xie et al", "Dan H")
+    assert [o.author for o in noisy.opinions] == ["Dan H"]
+    assert noisy.opinions[0].text.startswith("Some in the safety community")
+    assert [o.author for o in gym.opinions] == ["Flo", "Rohin"]
+    assert [link.label for link in gym.links] == ["Github repo"]
+    # "Rohin's note:" is part of the summary, not an opinion.
+    useful = technical.subsections[0].items[0]
+    assert "Rohin’s note: Or, if you use your" in useful.summary
+    assert issue.preamble == ()
+
+
+def test_an62_flattened_with_responses():
+    issue = _load("alignment-newsletter-062.txt")
+    assert (issue.number, issue.title, issue.highlights_heading) == (62, None, "Highlights")
+    assert _titles(issue.highlights) == [
+        "Call for contributors to the Alignment Newsletter",
+        "Adversarial Examples Are Not Bugs, They Are Features",
+    ]
+    adversarial = issue.highlights[1]
+    assert adversarial.authors == (
+        "Andrew Ilyas, Shibani Santurkar, Dimitris Tsipras, Logan Engstrom et al"
+    )
+    assert adversarial.summarizer == "Rohin and Cody"
+    assert [link.label for link in adversarial.links] == ["Paper", "Author response"]
+    assert _titles(adversarial.responses) == [
+        "Response: Learning from Incorrectly Labeled Data",
+        "Response: Robust Feature Leakage",
+        "Response: Adversarial Examples are Just Bugs, Too",
+        "Response: Adversarial Example Researchers Need to Expand What is Meant by ‘Robustness’",
+        "Response: Two Examples of Useful, Non-Robust Features",
+        "Response: Adversarially Robust Neural Style Transfer",
+    ]
+    assert _structure(issue) == [
+        (
+            "Technical AI alignment",
+            ["Problems", "Iterated amplification", "Miscellaneous (Alignment)"],
+        ),
+        ("Near-term concerns", ["Privacy and security", "Machine ethics"]),
+        ("AI strategy and policy", []),
+        ("Other progress in AI", ["Critiques (AI)"]),
+        ("News", []),
+    ]
+    privacy = issue.sections[1].subsections[0].items[0]
+    assert privacy.title == "Evaluating and Testing Unintended Memorization in Neural Networks"
+    assert privacy.summary == ""
+    assert [link.label for link in privacy.links] == [
+        "The Secret Sharer: Evaluating and Testing Unintended Memorization in Neural Networks"
+    ]
+    assert _titles(issue.sections[2].items) == ["AI Algorithms Need FDA-Style Drug Trials"]
+    assert _titles(issue.sections[4].items) == [
+        "Ought: why it matters and ways to help",
+        "Project Proposal: Considerations for trading off capabilities and safety impacts of AI "
+        "research",
+    ]
+    # The preamble is all boilerplate in this issue.
+    assert issue.preamble == ()
+
+
+def test_an66_flattened():
+    issue = _load("alignment-newsletter-066.txt")
+    assert _titles(issue.highlights) == ["2-D Robustness"]
+    assert _structure(issue) == [
+        (
+            "Technical AI alignment",
+            [
+                "Iterated amplification",
+                "Mesa optimization",
+                "Agent foundations",
+                "Adversarial examples",
+            ],
+        ),
+        ("AI strategy and policy", []),
+        ("Other progress in AI", ["Hierarchical RL", "Miscellaneous (AI)"]),
+        ("News", []),
+    ]
+    subs = {sub.name: _titles(sub.items) for sub in issue.sections[0].subsections}
+    assert subs["Iterated amplification"] == [
+        "Finding Generalizable Evidence by Learning to Convince Q&A Models",
+        "What are the differences between all the iterative/recursive approaches to AI alignment?",
+    ]
+    assert subs["Mesa optimization"] == ["Utility ≠ Reward"]
+    assert subs["Agent foundations"] == [
+        "Theory of Ideal Agents, or of Existing Agents?",
+        "Markets are Universal for Logical Induction",
+    ]
+    news = issue.sections[3].items[0]
+    assert (news.title, news.authors, news.summarizer) == ("Open Phil AI Fellowship", None, "Rohin")
+    assert issue.preamble[0].startswith("Starting this week, we have a few new summarizers")
+
+
+def test_an53_flattened():
+    issue = _load("alignment-newsletter-053.txt")
+    assert _titles(issue.highlights) == [
+        "Alignment Newsletter One Year Retrospective",
+        "Are Deep Neural Networks Dramatically Overfitted?",
+    ]
+    assert _structure(issue) == [
+        (
+            "Technical AI alignment",
+            [
+                "Technical agendas and prioritization",
+                "Iterated amplification",
+                "Learning human intent",
+                "Interpretability",
+                "Adversarial examples",
+                "Robustness",
+            ],
+        ),
+        ("Other progress in AI", ["Deep learning"]),
+    ]
+    subs = {sub.name: _titles(sub.items) for sub in issue.sections[0].subsections}
+    assert subs["Learning human intent"] == [
+        "Conditional revealed preference",
+        "Defeating Goodhart and the closest unblocked strategy problem",
+        "Parenting: Safe Reinforcement Learning from Human Input",
+    ]
+    assert subs["Interpretability"] == [
+        "Attention is not Explanation",
+        "Right for the Right Reasons: Training Differentiable Models by Constraining their "
+        "Explanations",
+    ]
+    assert issue.preamble == ("Cody Wild is now contributing summaries to the newsletter!",)
+
+
+def test_mlsn2_label_form():
+    issue = _load("ml-safety-newsletter-002.txt")
+    assert (issue.newsletter, issue.number) == ("ML Safety Newsletter", 2)
+    assert issue.highlights == ()
+    assert _structure(issue) == [
+        ("Robustness", ["Other Recent Robustness News"]),
+        ("Monitoring", ["Other Recent Monitoring Papers"]),
+        ("Alignment", ["Other Recent Alignment Papers"]),
+        ("Other News", []),
+    ]
+    robustness, monitoring, alignment, other = issue.sections
+    assert _titles(robustness.items) == [
+        "Pyramid Adversarial Training Improves ViT Performance",
+        "Analyzing Dynamic Adversarial Training Data in the Limit",
+    ]
+    assert _titles(monitoring.items) == [
+        "How Well do Feature Visualizations Support Causal Understanding of CNN Activations?"
+    ]
+    assert _titles(alignment.items) == [
+        "What Would Jiminy Cricket Do? Towards Agents That Behave Morally"
+    ]
+    assert _titles(monitoring.subsections[0].items) == [
+        "Adversarial patches can help to teach models how to locate anomalous regions",
+        "A postprocessing method that helps models locate anomalous regions",
+        "A dataset that captures instances of deception in negotiation conversations",
+    ]
+    assert _titles(other.items) == ["Mathematical Reasoning Forecasting", "Grants"]
+    assert robustness.items[0].summary.startswith("Top: Visualization of adversarial pyramid")
+    assert robustness.items[0].summary.endswith("towards robust representations.")
+    # Subscription boilerplate and the greeting are apparatus, not news.
+    assert len(issue.preamble) == 1
+    assert issue.preamble[0].startswith("In this edition, we cover:")
+
+
+def test_issue_without_structure_is_an_episode_with_a_warning():
+    issue = parse_text("Just a note. Nothing else here.", slug="note")
+    assert issue.highlights == () and issue.sections == ()
+    assert issue.preamble == ("Just a note. Nothing else here.",)
+    assert issue.warnings == ("no items found: the episode reads the text as is",)
+
+
+def test_items_without_headings_are_all_highlights():
+    text = (
+        "First Paper (Ada Lovelace) (summarized by Rohin): It computes. "
+        "Second Paper (Alan Turing et al): It thinks. Rohin's opinion: I agree."
+    )
+    issue = parse_text(text, slug="x")
+    assert _titles(issue.highlights) == ["First Paper", "Second Paper"]
+    assert issue.highlights[1].opinions[0].text == "I agree."
+    assert issue.sections == ()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "See e.g. the paper by John S. Wentworth. It works! Does it?",
+            ["See e.g. the paper by John S. Wentworth.", "It works!", "Does it?"],
+        ),
+        (
+            "Smith et al. show this. The U.S. agrees.",
+            ["Smith et al. show this.", "The U.S. agrees."],
+        ),
+        ("No end", ["No end"]),
+    ],
+)
+def test_sentences(text, expected):
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "data, text, warned",
+    [
+        (b"\xef\xbb\xbfHello\r\nWorld", "Hello\nWorld", False),
+        ("Caf\u00e9".encode(), "Café", False),
+        ("Caf\u00e9 \u2019s".encode("cp1252"), "Café ’s", True),
+    ],
+)
+def test_decode_issue(data, text, warned):
+    got, warnings = decode_issue(data, name="x.txt")
+    assert got == text
+    assert bool(warnings) == warned
+
+
+def test_decode_issue_rejects_binary():
+    with pytest.raises(IssueError, match=r"x.txt: not a text file"):
+        decode_issue(b"\x89PNG\x00\x00", name="x.txt")

@@ -1,0 +1,158 @@
+"""script: segments, ids, and speech scripts written for the ear."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from audio.parse import load_issue
+from audio.script import (
+    apply_lexicon,
+    episode_title,
+    lexicon_words_in,
+    make_segments,
+    spoken_authors,
+    to_speech,
+)
+
+ISSUES = Path(__file__).resolve().parent.parent / "issues"
+SAMPLES = sorted(ISSUES.glob("*.txt"))
+
+
+@pytest.mark.parametrize(
+    "raw, spoken",
+    [
+        ("Tea & cake", "Tea and cake"),
+        ("see https://x.io/a?b=1 now", "see now"),
+        ("mesa optimization ( AN #58 ), it is", "mesa optimization, it is"),
+        ("like debate ( AN #5 ). The set-up", "like debate. The set-up"),
+        ("Smith et al showed", "Smith and colleagues showed"),
+        ("e.g. this, i.e. that", "for example this, that is that"),
+        ("GPT-3 vs. humans", "GPT-3 versus humans"),
+        ("~1 million images", "about 1 million images"),
+        ("up to 95%+ accuracy", "up to 95 percent+ accuracy"),
+        ("a stipend of $40,000 and", "a stipend of 40,000 dollars and"),
+        ("L_p norm ball", "L p norm ball"),
+        ("Utility ≠ Reward", "Utility is not Reward"),
+        ("the title—every sentence", "the title, every sentence"),
+        ("on that -- and get", "on that, and get"),
+        ("harm ... and much more.", "harm, and much more."),
+        ("they don’t “know” it", "they don't know it"),
+        ("the ‘obvious’ ideas", "the obvious ideas"),
+        ("here . In particular, sign up , or", "here. In particular, sign up, or"),
+        ("features (final-layer activations) match", "features, final-layer activations, match"),
+        ("a *bold* [link](https://a.b) and <b>tag</b>", "a bold link and tag"),
+        ("from 2019–2020", "from 2019 to 2020"),
+    ],
+)
+def test_to_speech(raw, spoken):
+    assert to_speech(raw) == spoken
+
+
+@pytest.mark.parametrize(
+    "authors, spoken",
+    [
+        ("Qizhe Xie et al", "Qizhe Xie and colleagues"),
+        ("Mingchen Li et al.", "Mingchen Li and colleagues"),
+        ("Alex Ray, Joshua Achiam et al", "Alex Ray, Joshua Achiam and colleagues"),
+        ("Wei Dai", "Wei Dai"),
+    ],
+)
+def test_spoken_authors(authors, spoken):
+    assert spoken_authors(authors) == spoken
+
+
+def test_lexicon_whole_words_case_sensitive():
+    lexicon = [("Rohin", "Roe hin"), ("ViT", "vit")]
+    assert apply_lexicon("Rohin's ViT, not rohin or Rohins", lexicon) == (
+        "Roe hin's vit, not rohin or Rohins"
+    )
+    assert lexicon_words_in("ViT here", lexicon) == ("ViT",)
+
+
+def test_segments_of_an76():
+    issue = load_issue(ISSUES / "alignment-newsletter-076.txt")
+    segments = make_segments(issue)
+    assert [(s.id, s.kind, s.title) for s in segments] == [
+        ("01-intro", "intro", "Introduction"),
+        (
+            "02-highlight-self-training-with-noisy-student",
+            "highlight",
+            "Self-training with Noisy Student improves ImageNet classification",
+        ),
+        ("03-highlight-safety-gym", "highlight", "Safety Gym"),
+        ("04-section-technical-ai-alignment", "section", "Technical AI alignment"),
+        (
+            "05-section-technical-agendas-and-prioritization",
+            "section",
+            "Technical AI alignment: Technical agendas and prioritization",
+        ),
+        (
+            "06-section-critiques-alignment",
+            "section",
+            "Technical AI alignment: Critiques (Alignment)",
+        ),
+        (
+            "07-section-miscellaneous-alignment",
+            "section",
+            "Technical AI alignment: Miscellaneous (Alignment)",
+        ),
+        (
+            "08-section-reinforcement-learning",
+            "section",
+            "Other progress in AI: Reinforcement learning",
+        ),
+        ("09-outro", "outro", "Closing"),
+    ]
+    intro = segments[0].script
+    assert intro.startswith(
+        "Alignment Newsletter, issue 76: How dataset size affects robustness, and benchmarking"
+    )
+    gym = segments[2].script
+    assert gym.startswith(
+        "Highlight: Safety Gym, by Alex Ray, Joshua Achiam and colleagues. Summarized by Flo."
+    )
+    assert "Flo's opinion: I am quite excited about safety gym." in gym
+    assert "Github repo" not in gym
+    section = segments[4]
+    assert section.script.startswith(
+        "Technical AI alignment: Technical agendas and prioritization."
+    )
+    assert (section.section, section.subsection) == (
+        "Technical AI alignment",
+        "Technical agendas and prioritization",
+    )
+    assert [i.title for i in section.items] == [
+        "Useful Does Not Mean Secure",
+        "Verification and Transparency",
+    ]
+    assert episode_title(issue) == (
+        "Alignment Newsletter #76: How dataset size affects robustness, and benchmarking safe "
+        "exploration by measuring constraint violations"
+    )
+
+
+def test_highlight_reads_its_responses():
+    issue = load_issue(ISSUES / "alignment-newsletter-062.txt")
+    segment = make_segments(issue)[2]
+    assert segment.id == "03-highlight-adversarial-examples-are-not-bugs"
+    assert len(segment.items) == 7
+    assert "Response: Learning from Incorrectly Labeled Data, by Eric Wallace." in segment.script
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_scripts_are_plain_text_for_the_ear(path):
+    segments = make_segments(load_issue(path))
+    ids = [s.id for s in segments]
+    assert len(set(ids)) == len(ids)
+    for segment in segments:
+        text = segment.script
+        assert text.strip(), segment.id
+        assert not re.search(r"https?://|www\.", text), segment.id
+        assert not re.search(r"[<>\[\]*_#`()]", text), (
+            segment.id,
+            re.findall(r".{20}[<>\[\]*_#`()].{20}", text),
+        )
+        assert "AN #" not in text and " . " not in text and " , " not in text, segment.id
