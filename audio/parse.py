@@ -25,65 +25,7 @@ from audio import headings as known
 from audio.errors import IssueError
 from audio.fsutil import slugify
 from audio.model import Issue, Item, Link, Opinion, Section, Subsection
-
-# --------------------------------------------------------------------------- blocks
-
-
-@dataclass(frozen=True)
-class Block:
-    """A paragraph, or a heading (`level` 1..4) where the input form marks one."""
-
-    text: str
-    level: int | None = None
-    links: tuple[tuple[int, int, str], ...] = ()
-
-
-def read_plain(text: str) -> list[Block]:
-    """Paragraphs of plain text: blank-line separated, or one per line.
-
-    Hard-wrapped lines (e-mail text) are joined; bullet lines and lines that stand
-    alone (headings) stay blocks of their own.
-    """
-    blocks: list[Block] = []
-    for chunk in re.split(r"\n\s*\n", text):
-        lines = [squash(line) for line in chunk.splitlines()]
-        blocks.extend(Block(p) for p in _paragraphs_of_chunk([ln for ln in lines if ln]))
-    return blocks
-
-
-_BULLET = re.compile(r"^(?:[-*•·▪–]|\d{1,2}[.)])\s+")
-
-
-def _paragraphs_of_chunk(lines: list[str]) -> Iterator[str]:
-    if not lines:
-        return
-    if len(lines) == 1 or any(len(line) > 100 for line in lines[:-1]):
-        yield from lines
-        return
-    current: list[str] = []
-    for line in lines:
-        starts_new = _BULLET.match(line) or (current and _looks_standalone(current[-1]))
-        if starts_new and current:
-            yield " ".join(current)
-            current = []
-        current.append(line)
-    if current:
-        yield " ".join(current)
-
-
-def _looks_standalone(line: str) -> bool:
-    """A short line that ends without punctuation: a heading, not a wrapped line."""
-    return len(line) < 40 and not re.search(r"[,;:.\-–]$|\b(?:a|an|the|and|of|to|in)$", line)
-
-
-def squash(text: str) -> str:
-    """Collapse runs of whitespace to one space and strip the ends.
-
-    >>> squash("  a\\t b\\n c ")
-    'a b c'
-    """
-    return re.sub(r"\s+", " ", text).strip()
-
+from audio.readers import Block, Format, detect_format, read_blocks, squash
 
 # --------------------------------------------------------------------------- patterns
 
@@ -199,11 +141,10 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _FOOTER = re.compile(
-    r"(?:^|\s)(?:FEEDBACK\s+I['’]m always happy|PODCAST\s+An audio podcast|"
-    r"An audio podcast version of the \w[\w ]{0,40}is available|Copyright ©|"
+    r"(?:^|\s)(?:FEEDBACK\b|PODCAST\b|"
+    r"(?i:An audio podcast version of the \w[\w ]{0,40}is available|Copyright ©|"
     r"Want to change how you receive these emails|You are receiving this (?:e-?mail|because)|"
-    r"unsubscribe from this list|Our mailing address is)",
-    re.IGNORECASE,
+    r"unsubscribe from this list|Our mailing address is))"
 )
 
 
@@ -230,6 +171,7 @@ class _Opening:
 class _Text:
     text: str
     new_paragraph: bool
+    links: tuple[tuple[int, int, str], ...] = ()  # spans of `text`, when known
 
 
 _Event = _Heading | _Opening | _Text
@@ -272,9 +214,11 @@ def parse_blocks(
     return issue
 
 
-def parse_text(text: str, *, slug: str, extra_sections: Iterable[str] = ()) -> Issue:
-    """Parse plain text (flattened to one line, or paragraphs on their own lines)."""
-    return parse_blocks(read_plain(text), slug=slug, extra_sections=extra_sections)
+def parse_text(
+    text: str, *, slug: str, fmt: Format = "text", extra_sections: Iterable[str] = ()
+) -> Issue:
+    """Parse an issue's text in the given form (plain text, Markdown or HTML)."""
+    return parse_blocks(read_blocks(text, fmt), slug=slug, extra_sections=extra_sections)
 
 
 def _all_items(issue: Issue) -> list[Item]:
@@ -308,6 +252,8 @@ def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
     """Title, number and newsletter name from a title line, and the blocks after it."""
     meta: dict = {}
     rest = list(blocks)
+    if rest and len(rest[0].text) >= 300:
+        rest[0:1] = _split_run_in_title(rest[0])
     if rest and len(rest[0].text) < 300:
         first = rest[0].text
         m = _TITLE_LINE.match(first)
@@ -330,6 +276,22 @@ def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
     return meta, rest
 
 
+_TITLE_END = re.compile(
+    r"\s(?=Link post\b|Find all\b|Audio version\b|Highlights\b|HIGHLIGHTS\b|Welcome to\b)"
+)
+
+
+def _split_run_in_title(block: Block) -> list[Block]:
+    """ "[AN #99]: Title Link post Find all ..." flattened: the title line and the rest."""
+    m = _TITLE_LINE.match(block.text[:400])
+    if not m:
+        return [block]
+    end = _TITLE_END.search(block.text, m.start("title"), m.start("title") + 300)
+    if not end:
+        return [block]
+    return [Block(block.text[: end.start()].strip()), Block(block.text[end.end() :].strip())]
+
+
 def _newsletter_from_text(blocks: Sequence[Block]) -> str | None:
     for block in blocks[:6]:
         if m := _RESOURCES.search(block.text) or _WELCOME.search(block.text):
@@ -344,10 +306,19 @@ def _number_from_slug(slug: str) -> int | None:
 
 
 def _drop_footer(blocks: list[Block]) -> list[Block]:
-    """Cut the mailing-list footer (FEEDBACK, PODCAST, copyright, unsubscribe)."""
-    for i in range(len(blocks) - 1, max(-1, len(blocks) - 12), -1):
-        m = _FOOTER.search(blocks[i].text)
-        if m and (i > 0 or m.start() > 0):
+    """Cut the mailing-list footer (FEEDBACK, PODCAST, copyright, unsubscribe).
+
+    The footer is looked for after the last item opening, so that the same words in the
+    preamble ("I'm always happy to hear feedback") are left to the boilerplate filter.
+    """
+    last = 0
+    offset = 0
+    for i, block in enumerate(blocks):
+        if block.level is None and (found := _openings(block.text)):
+            last, offset = i, found[-1].end()
+    for i in range(last, len(blocks)):
+        m = _FOOTER.search(blocks[i].text, offset if i == last else 0)
+        if m:
             head = blocks[i].text[: m.start()].strip()
             return [*blocks[:i], *([replace(blocks[i], text=head)] if head else [])]
     return blocks
@@ -378,7 +349,10 @@ def _events_in_paragraph(block: Block, ctx: _Context) -> Iterator[_Event]:
             continue
         region = text[start : anchor.start()].strip()
         tail, found, title = _split_region(
-            region, after_read_more=_after_read_more(text, start), ctx=ctx
+            region,
+            after_read_more=_after_read_more(text, start),
+            run_together=len(anchors) > 1,
+            ctx=ctx,
         )
         if not title:
             continue
@@ -386,20 +360,91 @@ def _events_in_paragraph(block: Block, ctx: _Context) -> Iterator[_Event]:
         if tail:
             body = f"{body} {tail}".strip()
         if body:
-            yield _Text(body, new_paragraph=first)
+            yield from _body_events(body, ctx, first=first, run_together=len(anchors) > 1)
             first = False
         yield from found
-        yield _Opening(
-            title=_clean_title(title),
-            authors=_clean_authors(anchor["authors"]),
-            summarizer=squash(anchor["summarizer"] or anchor["summarizer_only"] or "") or None,
-            url=_link_for(block, start, anchor.start()),
-        )
+        title_start = anchor.start() - len(title)
+        yield from _title_openings(title, title_start, anchor, block)
         first = False
         cursor = anchor.end()
     rest = text[cursor:].strip()
+    if rest and not anchors:
+        yield _Text(text.strip(), new_paragraph=True, links=block.links)
+    elif rest:
+        yield from _body_events(rest, ctx, first=first, run_together=len(anchors) > 1)
+
+
+_JOINED = re.compile(rf"^(?P<first>.+?)\s*\((?P<authors>{_AUTHOR_LIST})\),? and (?P<second>\S.+)$")
+
+
+def _title_openings(title: str, start: int, anchor: re.Match, block: Block) -> Iterator[_Opening]:
+    """The opening(s) a title makes: "A (Authors A) and B" is two papers read together."""
+    summarizer = squash(anchor["summarizer"] or anchor["summarizer_only"] or "") or None
+    authors = _clean_authors(anchor["authors"])
+    joined = _JOINED.match(title)
+    if joined:
+        second_start = start + joined.start("second")
+        yield _Opening(
+            title=_clean_title(joined["first"]),
+            authors=_clean_authors(joined["authors"]),
+            summarizer=None,
+            url=_link_for(block, start, start + joined.end("first")),
+        )
+        yield _Opening(
+            title=_clean_title(joined["second"]),
+            authors=authors,
+            summarizer=summarizer,
+            url=_link_for(block, second_start, anchor.start()),
+        )
+        return
+    yield _Opening(
+        title=_clean_title(title),
+        authors=authors,
+        summarizer=summarizer,
+        url=_link_for(block, start, anchor.start()),
+    )
+
+
+def _body_events(body: str, ctx: _Context, *, first: bool, run_together: bool) -> Iterator[_Event]:
+    """An item's text; where items run together, also the headings and authorless items in it.
+
+    In flattened text "... last sentence. News Research Engineer at Ought: Ought is
+    hiring ..." is a heading and an item with no authors, known by the heading's name
+    and the Title Case lead-in that ends with a colon.
+    """
+    pos = 0
+    for start in _heading_starts(body) if run_together else ():
+        if start < pos:
+            continue
+        chain = _heading_chain(body, start, ctx)
+        lead_in = _LEAD_IN.match(body, chain[0]) if chain else None
+        if not chain or not lead_in or not _is_title_case(lead_in.group()):
+            continue
+        before = body[pos:start].strip()
+        if before:
+            yield _Text(before, new_paragraph=first)
+        yield from chain[1]
+        yield _Opening(title=lead_in.group().rstrip(": "), authors=None, summarizer=None)
+        first = True
+        pos = lead_in.end()
+    rest = body[pos:].strip()
     if rest:
         yield _Text(rest, new_paragraph=first)
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[A-Z])")
+_LEAD_IN = re.compile(r"[A-Z0-9“\"][^.!?:]{2,100}:(?=\s)")
+
+
+def _heading_starts(body: str) -> list[int]:
+    """Where a heading may start in flattened text: after a sentence, or its link labels."""
+    starts = []
+    for m in _SENTENCE_END.finditer(body):
+        starts.append(m.end())
+        labels_end = m.end() + _labels_end(body[m.end() :])
+        if labels_end > m.end():
+            starts.append(labels_end)
+    return starts
 
 
 def _openings(text: str) -> list[re.Match]:
@@ -491,13 +536,14 @@ def _after_read_more(text: str, start: int) -> bool:
 
 
 def _split_region(
-    region: str, *, after_read_more: bool, ctx: _Context
+    region: str, *, after_read_more: bool, run_together: bool, ctx: _Context
 ) -> tuple[str, list[_Heading], str]:
     """Split the text before an item's authors into (tail of the last item, headings, title).
 
     The region is what stands between the end of the previous item's last sentence and
     the "(Authors)" of this one: possibly link labels of a "Read more:", then headings,
-    then the title.
+    then the title. Headings are looked for only where items run together in one block
+    (text flattened to one line); elsewhere a heading has a block of its own.
     """
     words = list(re.finditer(r"\S+", region))
     if not words:
@@ -511,7 +557,7 @@ def _split_region(
             tail, found = head_chain
         return tail, found, region[cut:].strip()
     candidates = starts if after_read_more else [0]
-    for start in candidates:
+    for start in candidates if run_together else ():
         chain = _heading_chain(region, start, ctx)
         if chain is not None:
             end, found = chain
@@ -523,7 +569,7 @@ def _split_region(
         title = region[label_end:].strip()
         if _title_ok(title):
             return region[:label_end].strip(), [], title
-    guessed = _guess_unknown_headings(region, ctx)
+    guessed = _guess_unknown_headings(region, ctx) if run_together else None
     if guessed is not None:
         end, found = guessed
         return "", found, region[end:].strip()
@@ -716,6 +762,8 @@ def _is_heading_line(text: str, ctx: _Context) -> bool:
         return False
     if re.search(r"[.!?:,;]$", text) or _READ_MORE.match(text) or _BOILERPLATE.search(text):
         return False
+    if _labels_end(text) >= len(text.rstrip()):
+        return False  # a line of link labels: "[Paper] [Blog post]"
     if text.isupper() and len(text) >= 3:
         return True
     return text[0].isupper() and not re.search(r"https?://", text)
@@ -1061,7 +1109,7 @@ def _build(events: Iterable[_Event], ctx: _Context, *, slug: str) -> Issue:
             preamble.extend(_preamble_paragraphs(event.text))
         else:
             # Text under a heading before any item: an item without authors.
-            current = _draft_from_text(event.text)
+            current = _draft_from_text(event.text, event.links)
             container.drafts.append(current)
     return Issue(
         slug=slug,
@@ -1097,11 +1145,12 @@ def _decide_level(
     return 2
 
 
-def _draft_from_text(text: str) -> _ItemDraft:
+def _draft_from_text(text: str, links: tuple[tuple[int, int, str], ...] = ()) -> _ItemDraft:
     """An item from text under a heading with no "(Authors)": "Lead-in: text" or a sentence."""
     m = re.match(r"^(?P<title>[^.:!?]{3,100}?)\s*[:.]\s+(?=[A-Z“\"])", text)
     if m and _is_title_case(m["title"]):
-        draft = _ItemDraft(m["title"].strip(), None, None, None)
+        url = next((u for a, b, u in links if a < m.end("title") and b > 0), None)
+        draft = _ItemDraft(m["title"].strip(), None, None, url)
         draft.paragraphs.append(text[m.end() :].strip())
         return draft
     first = sentences(text)[0] if text else text
@@ -1136,6 +1185,11 @@ def _preamble_paragraphs(text: str) -> list[str]:
 def _split_body(body: str) -> tuple[str, tuple[Opinion, ...], tuple[Link, ...]]:
     """Summary, opinions ("Name's opinion: ...") and "Read more:" links of an item's text."""
     links: list[Link] = []
+    paragraphs = body.split("\n\n")
+    labels = [p for p in paragraphs if p.strip() and _labels_end(p) >= len(p.rstrip())]
+    for p in labels:
+        links.extend(Link(label) for label in link_labels(p))
+    body = "\n\n".join(p for p in paragraphs if p not in labels)
     parts = _OPINION.split(body)
     summary = parts[0]
     opinions = []
@@ -1144,8 +1198,24 @@ def _split_body(body: str) -> tuple[str, tuple[Opinion, ...], tuple[Link, ...]]:
         links.extend(found)
         opinions.append(Opinion(author=name.strip(), text=_tidy(text)))
     summary, found = _take_read_more(summary)
-    links = [*found, *links]
+    summary, trailing = _take_trailing_labels(summary)
+    links = [*found, *trailing, *links]
     return _tidy(summary), tuple(o for o in opinions if o.text), tuple(links)
+
+
+_TRAILING_LABELS = re.compile(
+    r"(?<=[.!?)\"”’])\s+(?P<labels>(?:\[?(?:"
+    + "|".join(re.escape(x) for x in sorted(LINK_LABELS, key=len, reverse=True))
+    + r")\]?\s*)+)$"
+)
+
+
+def _take_trailing_labels(text: str) -> tuple[str, list[Link]]:
+    """Link labels after the last sentence ("... values. Paper Blog post")."""
+    m = _TRAILING_LABELS.search(text)
+    if not m:
+        return text, []
+    return text[: m.start()], [Link(label) for label in link_labels(m["labels"])]
 
 
 def _take_read_more(text: str) -> tuple[str, list[Link]]:
@@ -1165,6 +1235,13 @@ def link_labels(text: str) -> list[str]:
     >>> link_labels("The Secret Sharer: Evaluating and Testing Unintended Memorization")
     ['The Secret Sharer: Evaluating and Testing Unintended Memorization']
     """
+    known_labels = []
+    pos = 0
+    while pos < len(text) and (m := _LABEL_RE.match(text, pos)) and m.end() > pos:
+        known_labels.append(m.group().strip(" ,;&[]").removesuffix(" and").strip(" []"))
+        pos = m.end()
+    if known_labels and pos >= len(text.rstrip(" .")):
+        return known_labels
     parts = [p.strip(" .") for p in re.split(r"\s+and\s+|,\s+|;\s+", text) if p.strip(" .")]
     if all(_LABEL_RE.fullmatch(p + " ") or len(p.split()) <= 2 for p in parts):
         return parts
@@ -1212,5 +1289,6 @@ def load_issue(path: Path, *, extra_sections: Iterable[str] = ()) -> Issue:
         raise IssueError(f"{path}: cannot read: {e.strerror or e}") from e
     text, warnings = decode_issue(data, name=str(path))
     slug = slugify(path.stem, max_length=80) or "issue"
-    issue = parse_text(text, slug=slug, extra_sections=extra_sections)
+    fmt = detect_format(text, path.suffix)
+    issue = parse_text(text, slug=slug, fmt=fmt, extra_sections=extra_sections)
     return replace(issue, warnings=(*warnings, *issue.warnings)) if warnings else issue

@@ -1,0 +1,326 @@
+"""readers: an issue's text in any of its forms -> `Block`s (pure).
+
+Plain text (flattened to one line, or paragraphs on their own lines, or hard-wrapped
+e-mail text), Markdown, and HTML (read with the standard library's HTML parser). A
+block is a paragraph or a heading; links found in Markdown and HTML are kept as spans
+of the block's text, so that an item whose title is a link keeps its URL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Literal
+
+Format = Literal["text", "markdown", "html"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, or a heading (`level` 1..6) where the input form marks one."""
+
+    text: str
+    level: int | None = None
+    links: tuple[tuple[int, int, str], ...] = ()
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip the ends.
+
+    >>> squash("  a\\t b\\n c ")
+    'a b c'
+    """
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def detect_format(text: str, suffix: str) -> Format:
+    """The form of an issue: from its file suffix, sniffing `.txt` files that are not plain.
+
+    >>> detect_format("# Title\\n\\nText", ".txt")
+    'markdown'
+    >>> detect_format("<!DOCTYPE html><html><body>x</body></html>", ".txt")
+    'html'
+    >>> detect_format("Highlights Some text (A B): x", ".txt")
+    'text'
+    """
+    suffix = suffix.lower()
+    if suffix in (".html", ".htm"):
+        return "html"
+    if suffix in (".md", ".markdown"):
+        return "markdown"
+    head = text[:4000].lstrip()
+    if (
+        re.match(r"(?i)<!doctype html|<html[\s>]", head)
+        or len(re.findall(r"(?i)</(?:p|div|h[1-6]|li|a|td)>", head)) >= 3
+    ):
+        return "html"
+    headings = re.findall(r"(?m)^#{1,6} \S", text[:20000])
+    links = re.findall(r"\[[^\]\n]+\]\((?:https?://|/|#)[^)\s]*\)", text[:20000])
+    return "markdown" if headings or len(links) >= 2 else "text"
+
+
+def read_blocks(text: str, fmt: Format) -> list[Block]:
+    """The blocks of an issue in the given form."""
+    if fmt == "html":
+        return read_html(text)
+    if fmt == "markdown":
+        return read_markdown(text)
+    return read_plain(text)
+
+
+# --------------------------------------------------------------------------- plain text
+
+_BULLET = re.compile(r"^(?:[-*•·▪–]|\d{1,2}[.)])\s+")
+
+
+def read_plain(text: str) -> list[Block]:
+    """Paragraphs of plain text: blank-line separated, or one per line.
+
+    Hard-wrapped lines (e-mail text) are joined; bullet lines and lines that stand
+    alone (headings) stay blocks of their own.
+    """
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text):
+        lines = [squash(line) for line in chunk.splitlines()]
+        blocks.extend(Block(p) for p in _paragraphs_of_chunk([ln for ln in lines if ln]))
+    return blocks
+
+
+def _paragraphs_of_chunk(lines: list[str]) -> Iterator[str]:
+    if not lines:
+        return
+    if len(lines) == 1 or any(len(line) > 100 for line in lines[:-1]):
+        yield from lines
+        return
+    current: list[str] = []
+    for line in lines:
+        starts_new = _BULLET.match(line) or (current and _looks_standalone(current[-1]))
+        if starts_new and current:
+            yield " ".join(current)
+            current = []
+        current.append(line)
+    if current:
+        yield " ".join(current)
+
+
+def _looks_standalone(line: str) -> bool:
+    """A short line that ends without punctuation: a heading, not a wrapped line."""
+    return len(line) < 40 and not re.search(r"[,;:.\-–]$|\b(?:a|an|the|and|of|to|in)$", line)
+
+
+# --------------------------------------------------------------------------- markdown
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_SETEXT = re.compile(r"^(=+|-+)\s*$")
+_MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_MD_EMPHASIS = re.compile(
+    r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)"
+)
+
+
+def read_markdown(text: str) -> list[Block]:
+    """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items."""
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            block = _markdown_inline(" ".join(paragraph))
+            if block.text:
+                blocks.append(block)
+            paragraph.clear()
+
+    lines = text.split("\n")
+    for i, raw in enumerate(lines):
+        line = raw.rstrip()
+        stripped = re.sub(r"^\s{0,3}>\s?", "", line).strip()  # block quotes
+        if heading := _MD_HEADING.match(stripped):
+            flush()
+            block = _markdown_inline(heading.group(2))
+            if block.text:
+                blocks.append(Block(block.text, len(heading.group(1)), block.links))
+        elif paragraph and len(paragraph) == 1 and _MD_SETEXT.match(stripped) and i > 0:
+            block = _markdown_inline(paragraph[0])
+            paragraph.clear()
+            blocks.append(Block(block.text, 1 if stripped.startswith("=") else 2, block.links))
+        elif not stripped or _MD_RULE.match(stripped):
+            flush()
+        elif _MD_LIST.match(stripped):
+            flush()
+            paragraph.append(_MD_LIST.sub("", stripped))
+        else:
+            paragraph.append(stripped)
+    flush()
+    return blocks
+
+
+def _markdown_inline(text: str) -> Block:
+    """Plain text of a Markdown line, with its links as spans; images are dropped."""
+    text = re.sub(r"<!--.*?-->", "", text)
+    text = re.sub(r"</?[A-Za-z][^>]*>", "", text)
+    text = _MD_REF_LINK.sub(r"\1", text)
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    # Links become placeholders first, so that emphasis around them ("**[Title](url)**")
+    # is removed without touching the URLs.
+    found: list[tuple[str, str]] = []
+
+    def hold(m: re.Match) -> str:
+        if m.group(0).startswith("!"):
+            return ""
+        found.append((_strip_emphasis(m.group(1)), m.group(2)))
+        return f"\x00{len(found) - 1}\x00"
+
+    text = _strip_emphasis(_MD_LINK.sub(hold, text))
+    pieces: list[str] = []
+    links: list[tuple[int, int, str]] = []
+    length = 0
+    for i, piece in enumerate(text.split("\x00")):
+        if i % 2:
+            label, url = found[int(piece)]
+            if url:
+                links.append((length, length + len(label), url))
+            piece = label
+        pieces.append(piece)
+        length += len(piece)
+    return _squash_block("".join(pieces), links)
+
+
+def _strip_emphasis(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        text = _MD_EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
+    return text.replace("\\", "")
+
+
+def _squash_block(text: str, links: list[tuple[int, int, str]], level: int | None = None) -> Block:
+    """Squash whitespace in `text` and move the link spans along with it."""
+    out: list[str] = []
+    mapping: list[int] = []  # position in `text` -> position in the squashed text
+    space = True
+    for ch in text:
+        mapping.append(len(out))
+        if ch.isspace():
+            if not space:
+                out.append(" ")
+                space = True
+            continue
+        out.append(ch)
+        space = False
+    mapping.append(len(out))
+    squashed = "".join(out)
+    lead = len(squashed) - len(squashed.lstrip())
+    result = squashed.strip()
+    spans = tuple(
+        (max(0, mapping[a] - lead), max(0, min(len(result), mapping[b] - lead)), url)
+        for a, b, url in links
+        if mapping[b] > mapping[a]
+    )
+    return Block(result, level, spans)
+
+
+# --------------------------------------------------------------------------- html
+
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "figure",
+    "figcaption",
+    "main",
+    "aside",
+    "hr",
+    "body",
+    "center",
+}
+_HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template", "svg", "iframe"}
+
+
+class _HtmlBlocks(HTMLParser):
+    """Collects blocks from HTML: text of block elements, headings, and link spans."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[Block] = []
+        self._text: list[str] = []
+        self._links: list[tuple[int, int, str]] = []
+        self._href: list[tuple[str | None, int]] = []
+        self._skip = 0
+        self._heading: int | None = None
+
+    def _length(self) -> int:
+        return sum(len(t) for t in self._text)
+
+    def _flush(self) -> None:
+        text = "".join(self._text)
+        if text.strip():
+            block = _squash_block(text, self._links, self._heading)
+            if block.text:
+                self.blocks.append(block)
+        self._text, self._links = [], []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _HEADING_TAGS:
+            self._flush()
+            self._heading = _HEADING_TAGS[tag]
+        elif tag in _BLOCK_TAGS:
+            self._flush()
+        elif tag == "br":
+            self._text.append("\n")
+            if self._heading is None:
+                self._flush()
+        elif tag == "a":
+            self._href.append((dict(attrs).get("href"), self._length()))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _HEADING_TAGS:
+            self._flush()
+            self._heading = None
+        elif tag in _BLOCK_TAGS:
+            self._flush()
+        elif tag == "a" and self._href:
+            href, start = self._href.pop()
+            end = self._length()
+            if href and end > start and not href.startswith(("mailto:", "javascript:")):
+                self._links.append((start, end, href))
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._text.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def read_html(text: str) -> list[Block]:
+    """Blocks of an HTML issue (a web page or an e-mail)."""
+    parser = _HtmlBlocks()
+    parser.feed(text)
+    parser.close()
+    return parser.blocks

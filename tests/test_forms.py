@@ -1,0 +1,123 @@
+"""One issue written in every form an editor pastes: the same structure comes out of each.
+
+tests/data/forms/ holds the issue flattened to one line, with lines of its own, as
+Markdown and as HTML (each also as a .txt that must be sniffed). It has every item
+opening and every piece of newsletter apparatus the parser knows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audio.parse import load_issue
+from audio.readers import detect_format, read_html, read_markdown
+
+FORMS = Path(__file__).resolve().parent / "data" / "forms"
+CASES = sorted(FORMS.iterdir())
+LINKED = {"forms.md", "forms.md.txt", "forms.html", "forms.html.txt"}
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)
+def test_every_form_gives_the_same_structure(path):
+    issue = load_issue(path)
+    assert (issue.number, issue.title, issue.newsletter) == (
+        99,
+        "Reading the forms of an issue",
+        "Alignment Newsletter",
+    )
+    # Boilerplate, "Link post" and "Audio version here" are dropped; news is kept.
+    assert issue.preamble == ("We are hiring a second editor this month.",)
+    assert issue.warnings == ()
+
+    (summary,) = issue.highlights
+    assert summary.title == "Learning to Summarize"
+    assert (summary.authors, summary.summarizer) == ("Nisan Stiennon, Long Ouyang et al", "Rohin")
+    assert summary.summary.startswith("The paper trains a reward model on human comparisons")
+    assert [(o.author, o.text) for o in summary.opinions] == [("Rohin", "A clean result.")]
+    assert [link.label for link in summary.links] == ["Paper", "Blog post"]
+    (response,) = summary.responses
+    assert (response.title, response.authors, response.summary) == (
+        "Response: A Critique of Summaries",
+        "Jane Doe",
+        "",
+    )
+
+    assert [(s.name, [sub.name for sub in s.subsections]) for s in issue.sections] == [
+        ("Technical AI alignment", ["Iterated amplification"]),
+        ("News", []),
+    ]
+    amplification = issue.sections[0].subsections[0].items
+    assert [(i.title, i.authors, i.summarizer) for i in amplification] == [
+        ("Supervising Strong Learners", "Paul Christiano, Buck Shlegeris et al", None),
+        ("A Short Note on Debate", "Geoffrey Irving", None),
+        ("Value Learning Basics", "Stuart Armstrong", None),
+        ("Inverse Reward Design", "Dylan Hadfield-Menell et al", "Rohin"),
+    ]
+    assert amplification[1].summary == ""
+    assert amplification[3].summary == "Two papers on learning values."
+    assert [link.label for link in amplification[3].links] == ["Paper", "Blog post"]
+
+    (job,) = issue.sections[1].items
+    assert (job.title, job.authors) == ("Research Engineer at Ought", None)
+    # The mailing-list footer (FEEDBACK, PODCAST, copyright, unsubscribe) is not content.
+    assert job.summary == "Ought is hiring engineers to build tools for reasoning."
+
+    if path.name in LINKED:
+        assert summary.url == "https://arxiv.org/abs/2009.01325"
+        assert response.url == "https://example.org/critique"
+        assert [i.url for i in amplification] == [
+            "https://arxiv.org/abs/1810.08575",
+            "https://example.org/debate",
+            "https://example.org/vlb",
+            "https://arxiv.org/abs/1711.02827",
+        ]
+        assert job.url == "https://ought.org/careers"
+
+
+@pytest.mark.parametrize(
+    "name, fmt",
+    [
+        ("forms.flat.txt", "text"),
+        ("forms.lines.txt", "text"),
+        ("forms.md", "markdown"),
+        ("forms.md.txt", "markdown"),
+        ("forms.html", "html"),
+        ("forms.html.txt", "html"),
+    ],
+)
+def test_format_from_suffix_and_content(name, fmt):
+    path = FORMS / name
+    assert detect_format(path.read_text(encoding="utf-8"), path.suffix) == fmt
+
+
+def test_markdown_blocks_keep_link_spans():
+    (block,) = read_markdown("**[Title *here*](https://a.b/x_y_z)** *(A B)*: text_with_underscores")
+    assert block.text == "Title here (A B): text_with_underscores"
+    start, end, url = block.links[0]
+    assert (block.text[start:end], url) == ("Title here", "https://a.b/x_y_z")
+
+
+def test_markdown_headings_and_lists():
+    blocks = read_markdown("Title\n=====\n\n## Sub ##\n\n- one\n- two\n\n![img](x.png)\n")
+    assert [(b.text, b.level) for b in blocks] == [
+        ("Title", 1),
+        ("Sub", 2),
+        ("one", None),
+        ("two", None),
+    ]
+
+
+def test_html_reader_skips_scripts_and_keeps_headings():
+    blocks = read_html(
+        "<html><head><style>p{}</style></head><body><h2>News</h2>"
+        "<p>A <a href='https://x.y/'>link</a> &amp; text<br>next line</p>"
+        "<script>var x = '(Not Authors)';</script></body></html>"
+    )
+    assert [(b.text, b.level) for b in blocks] == [
+        ("News", 2),
+        ("A link & text", None),
+        ("next line", None),
+    ]
+    assert blocks[1].links == ((2, 6, "https://x.y/"),)
