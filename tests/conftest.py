@@ -1,0 +1,31 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import math
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def make_wav(tmp_path: Path) -> Callable[..., Path]:
+    """A factory of 16-bit WAV files holding a quiet 440 Hz tone (espeak's format by default)."""
+
+    def make(
+        name: str = "tone.wav", *, seconds: float = 1.0, rate: int = 22050, channels: int = 1
+    ) -> Path:
+        path = tmp_path / name
+        n = round(seconds * rate)
+        samples = (round(8000 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(n))
+        frame = b"".join(s.to_bytes(2, "little", signed=True) * channels for s in samples)
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(channels)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(frame)
+        return path
+
+    return make
