@@ -8,6 +8,8 @@ with the error's exit code (1 user error, 2 usage error, 3 engine or tool failur
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,21 +120,40 @@ def build(state: State, issues: tuple[Path, ...], jobs: int | None) -> None:
     events = pipeline.run_build(
         plan, state.config, state.layout, jobs=jobs or pipeline.default_jobs()
     )
-    with click.progressbar(
-        length=plan.to_render,
-        label="Speaking",
-        hidden=state.quiet or plan.to_render == 0,
-        item_show_func=lambda e: e and f"{e.slug} {e.segment_id}",
-        file=click.get_text_stream("stderr"),
-    ) as bar:
+    with _progress(plan.to_render, quiet=state.quiet) as show:
         for event in events:
             if isinstance(event, pipeline.SegmentRendered):
-                bar.update(1, event)
+                show(event)
             elif isinstance(event, pipeline.EpisodeBuilt):
                 results.append(event)
             elif isinstance(event, pipeline.FeedWritten):
                 feed = event
     _print_summary(state, results, feed)
+
+
+@contextmanager
+def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[pipeline.SegmentRendered], None]]:
+    """A progress bar on a terminal, one line per segment otherwise (logs, CI)."""
+    err = click.get_text_stream("stderr")
+    if quiet or total == 0:
+        yield lambda event: None
+    elif err.isatty():
+        with click.progressbar(
+            length=total,
+            label="Speaking",
+            file=err,
+            item_show_func=lambda e: e and f"{e.slug} {e.segment_id}",
+        ) as bar:
+            yield lambda event: bar.update(1, event)
+    else:
+        done = 0
+
+        def line(event: pipeline.SegmentRendered) -> None:
+            nonlocal done
+            done += 1
+            click.echo(f"[{done}/{total}] {event.slug} {event.segment_id}", err=True)
+
+        yield line
 
 
 def _print_summary(

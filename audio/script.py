@@ -244,9 +244,32 @@ def _intro(issue: Issue, options: ScriptOptions) -> str:
     if issue.title:
         opening = f"{opening}: {issue.title}"
     paragraphs = [_sentence(opening), *issue.preamble]
-    if not _all_items(issue) and not issue.preamble:
+    overview = _overview(issue)
+    if overview:
+        paragraphs.append(overview)
+    elif not issue.preamble:
         paragraphs.append("This issue has no items.")
     return to_speech("\n\n".join(paragraphs))
+
+
+def _overview(issue: Issue) -> str:
+    """What the episode covers: "In the highlights: A and B. Then: X, Y, and Z." """
+    parts = []
+    titles = [i.title.rstrip(".") for i in issue.highlights]
+    if titles:
+        parts.append(_sentence("In the highlights: " + _spoken_list(titles)))
+    names = [s.name for s in issue.sections if s.name]
+    if names:
+        lead = "Then" if titles else "In this issue"
+        parts.append(_sentence(f"{lead}: " + _spoken_list(names)))
+    return " ".join(parts)
+
+
+def _spoken_list(words: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b, and c"."""
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + ", and " + words[-1]
 
 
 def _outro(issue: Issue, options: ScriptOptions) -> str:

@@ -1,0 +1,100 @@
+"""cli: help for every command, documented in the README, and one-line errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audio.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_every_command_has_help(runner):
+    assert cli.help
+    for name, command in cli.commands.items():
+        assert command.help, name
+        result = runner.invoke(cli, [name, "--help"], catch_exceptions=False)
+        assert result.exit_code == 0, name
+        assert "Usage:" in result.output
+
+
+def test_readme_documents_every_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in cli.commands:
+        assert f"audio-edition {name}" in readme, name
+    assert "make run" in readme and "make test" in readme
+
+
+def _error_line(result) -> str:
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    return lines[-1]
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["build", "nope.txt"], 2, r"File 'nope.txt' does not exist"),
+        (["segments"], 2, r"Missing argument 'ISSUE'"),
+        (["bogus"], 2, r"No such command 'bogus'"),
+        (["build", "--jobs", "0"], 2, r"--jobs"),
+    ],
+)
+def test_usage_errors(runner, tmp_path, args, code, message):
+    result = runner.invoke(cli, ["--issues", str(tmp_path), "--output", str(tmp_path), *args])
+    assert result.exit_code == code
+    assert re.search(message, _error_line(result))
+
+
+def test_bad_settings_are_one_line_naming_the_key(runner, tmp_path):
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    (issues / "show.toml").write_text('titel = "x"\n', encoding="utf-8")
+    result = runner.invoke(cli, ["--issues", str(issues), "feed"])
+    assert result.exit_code == 1
+    assert _error_line(result) == (
+        f"Error: {issues / 'show.toml'}: unknown setting 'titel' (did you mean 'title'?)"
+    )
+
+
+def test_missing_issues_folder(runner, tmp_path):
+    result = runner.invoke(cli, ["--issues", str(tmp_path / "none"), "build"])
+    assert result.exit_code == 1
+    assert _error_line(result) == f"Error: {tmp_path / 'none'}: no such folder of issues"
+
+
+def test_binary_issue_is_a_one_line_error(runner, tmp_path):
+    issue = tmp_path / "broken.txt"
+    issue.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    result = runner.invoke(cli, ["--output", str(tmp_path / "out"), "segments", str(issue)])
+    assert result.exit_code == 1
+    assert _error_line(result) == f"Error: {issue}: not a text file (it contains NUL bytes)"
+
+
+def test_feed_without_episodes(runner, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["--output", str(out), "feed"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "0 episode(s)" in result.output
+    assert (out / "feed.xml").read_bytes().startswith(b"<?xml")
+
+
+def test_script_writes_scripts_without_rendering(runner, tmp_path):
+    out = tmp_path / "out"
+    issue = ROOT / "issues" / "ml-safety-newsletter-002.txt"
+    result = runner.invoke(
+        cli, ["--output", str(out), "script", str(issue)], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    scripts = sorted((out / "ml-safety-newsletter-002" / "scripts").glob("*.txt"))
+    assert [p.name for p in scripts][:2] == ["01-intro.txt", "02-section-robustness.txt"]
+    assert not list(out.rglob("*.mp3"))
