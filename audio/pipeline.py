@@ -29,6 +29,7 @@ from audio import chapters as chapter_io
 from audio import feed as feed_io
 from audio import speech, stitch
 from audio.config import Config
+from audio.cover import show_artwork
 from audio.errors import IssueError
 from audio.fsutil import Layout, atomic_path, write_bytes_atomic, write_text_atomic
 from audio.model import Chapter, Episode, Issue, Part, Segment
@@ -469,13 +470,11 @@ def publish_feed(config: Config, layout: Layout) -> FeedWritten:
     return FeedWritten(layout.feed, len(episodes), changed)
 
 
-def _publish_artwork(config: Config, layout: Layout) -> str | None:
-    if config.artwork is None:
-        return None
-    target = layout.output / config.artwork.name
-    data = config.artwork.read_bytes()
-    _write_if_changed(target, data)
-    return urljoin(feed_io.feed_url(config), quote(target.name))
+def _publish_artwork(config: Config, layout: Layout) -> str:
+    """Publish the show's artwork (or a generated cover) and return its URL."""
+    artwork = show_artwork(config.artwork, config.title)
+    _write_if_changed(layout.output / artwork.name, artwork.data)
+    return urljoin(feed_io.feed_url(config), quote(artwork.name))
 
 
 def segments_of(
