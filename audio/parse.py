@@ -16,6 +16,7 @@ where the form is lost; they are never the only way a heading is found.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -137,6 +138,7 @@ _BOILERPLATE = re.compile(
     r"forwarded this (?:e-?mail|newsletter)|view (?:this email )?in (?:your )?browser|"
     r"you are receiving this|manage (?:your )?preferences|"
     r"update your preferences|copyright ©|all rights reserved|mailing address|"
+    r"\bis an? (?:weekly|monthly|daily|biweekly|fortnightly) (?:publication|newsletter)|"
     r"why am i getting this|add us to your address book",
     re.IGNORECASE,
 )
@@ -277,7 +279,8 @@ def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
 
 
 _TITLE_END = re.compile(
-    r"\s(?=Link post\b|Find all\b|Audio version\b|Highlights\b|HIGHLIGHTS\b|Welcome to\b)"
+    r"\s(?=Link post\b|Find all\b|Audio version\b|Highlights\b|HIGHLIGHTS\b|Welcome to\b|"
+    r"(?:[A-Z][\w\-]* ){1,4}(?:is|are) an? (?:weekly|monthly|daily|biweekly|fortnightly)\b)"
 )
 
 
@@ -329,13 +332,53 @@ def _drop_footer(blocks: list[Block]) -> list[Block]:
 
 def _events_author_form(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
     """Events of an issue whose items open with "Title (Authors) ...:"."""
-    for block in blocks:
+    headings = _heading_lines(blocks, ctx)
+    for i, block in enumerate(blocks):
         if block.level is not None:
             yield _heading_event(block.text, block.level, ctx, explicit=True)
-        elif _is_heading_line(block.text, ctx):
+        elif i in headings:
             yield _heading_event(block.text, None, ctx)
         else:
             yield from _events_in_paragraph(block, ctx)
+
+
+def _strong_heading(text: str, ctx: _Context) -> bool:
+    """A heading by its form alone: in capitals, or a known heading name."""
+    return _caps_word(text.replace(" ", "")) or text.casefold() in ctx.levels
+
+
+def _heading_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
+    """Indexes of the paragraphs that are headings by their form and position.
+
+    A short title-like line is a heading, unless it is one of a list: a bullet, a line
+    after one that ends with ":", or one of three or more such lines in a row (headings
+    come one or two at a time: a section and its subsection).
+    """
+    candidates = [
+        b.level is None and not b.list_item and _is_heading_line(b.text, ctx) for b in blocks
+    ]
+    headings: set[int] = set()
+    i = 0
+    while i < len(blocks):
+        if not candidates[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(blocks) and candidates[j]:
+            j += 1
+        run = range(i, j)
+        after_colon = i > 0 and blocks[i - 1].text.rstrip().endswith(":")
+        all_known = all(blocks[k].text.casefold() in ctx.levels for k in run)
+        if all_known or (len(run) <= 2 and not after_colon):
+            headings.update(run)
+        else:
+            # A list may end right before a heading in capitals or a known name.
+            tail = j
+            while tail > i and j - tail < 2 and _strong_heading(blocks[tail - 1].text, ctx):
+                tail -= 1
+            headings.update(range(tail, j))
+        i = j
+    return headings
 
 
 def _events_in_paragraph(block: Block, ctx: _Context) -> Iterator[_Event]:
@@ -353,6 +396,10 @@ def _events_in_paragraph(block: Block, ctx: _Context) -> Iterator[_Event]:
             after_read_more=_after_read_more(text, start),
             run_together=len(anchors) > 1,
             ctx=ctx,
+            context=(
+                text[max(cursor, start - 1500) : start],
+                text[anchor.end() : anchor.end() + 1500],
+            ),
         )
         if not title:
             continue
@@ -469,12 +516,17 @@ def _is_opening(text: str, m: re.Match) -> bool:
 
 def _precedes_title(text: str, pos: int, *, strict: bool = False) -> bool:
     """The text right before `pos` can end a title (strictly: a capitalised word or "?")."""
-    before = text[max(0, pos - 80) : pos].rstrip()
+    before = text[max(0, pos - 400) : pos].rstrip()
     if not before or re.search(r"[,;(]$", before):
         return False
     if not strict:
         return True
-    return not before.split()[-1].islower() or bool(re.search(r"[?!’'\")]$", before))
+    # The title runs back to the last sentence end or line start; it starts like one.
+    ends = [m.end() for m in re.finditer(r"[.!?:][\"'”’)]*\s+|\n", before)]
+    if not ends and pos > len(before):
+        return True  # a long title-like run: no sentence end in sight
+    head = before[max(ends, default=0) :].lstrip()
+    return bool(head) and (head[0].isupper() or head[0].isdigit() or head[0] in "“\"'‘[")
 
 
 def _followed_by_capital(text: str, pos: int) -> bool:
@@ -536,7 +588,12 @@ def _after_read_more(text: str, start: int) -> bool:
 
 
 def _split_region(
-    region: str, *, after_read_more: bool, run_together: bool, ctx: _Context
+    region: str,
+    *,
+    after_read_more: bool,
+    run_together: bool,
+    ctx: _Context,
+    context: tuple[str, str] = ("", ""),
 ) -> tuple[str, list[_Heading], str]:
     """Split the text before an item's authors into (tail of the last item, headings, title).
 
@@ -556,7 +613,11 @@ def _split_region(
         if head_chain is not None:
             tail, found = head_chain
         return tail, found, region[cut:].strip()
-    candidates = starts if after_read_more else [0]
+    # Headings start the region, or follow "Read more:" labels; a heading in capitals
+    # ("TECHNICAL AI ALIGNMENT") is known by its form wherever it stands.
+    candidates = (
+        starts if after_read_more else [0, *(w.start() for w in words if _caps_word(w.group()))]
+    )
     for start in candidates if run_together else ():
         chain = _heading_chain(region, start, ctx)
         if chain is not None:
@@ -567,6 +628,10 @@ def _split_region(
     if after_read_more:
         label_end = _labels_end(region)
         title = region[label_end:].strip()
+        if re.match(r"(?:Paper|Blog post|Post|Article|Talk|Video|Podcast|Book)\s*:\s", title):
+            # "Paper: Its Title" as the label, run into the next item's title.
+            split = _best_title_split(title, *context)
+            return (region[:label_end] + title[:split]).strip(), [], title[split:].strip()
         if _title_ok(title):
             return region[:label_end].strip(), [], title
     guessed = _guess_unknown_headings(region, ctx) if run_together else None
@@ -574,6 +639,48 @@ def _split_region(
         end, found = guessed
         return "", found, region[end:].strip()
     return "", [], region
+
+
+def _caps_word(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 3 and word.isupper()
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z][a-z\-]{3,}", text.lower()) if w not in _MINOR]
+
+
+def _best_title_split(text: str, preceding: str, following: str) -> int:
+    """Where a link label's title ends and the next item's title begins, in "Paper: A B".
+
+    Both are Title Case, so the words decide: the label names the paper of the item it
+    ends, so its words are the words of that item's text; the next title's words are
+    those of its own summary. Each word leans to the side where it is relatively more
+    frequent, and the split puts the most lean on the right side of each.
+    """
+    words = list(re.finditer(r"\S+", text))
+    before, after = _content_words(preceding), _content_words(following)
+
+    def lean(word: str) -> float:
+        if word not in before and word not in after:
+            return 0.0
+        rate_before = (before.count(word) + 0.5) / (len(before) + 1)
+        rate_after = (after.count(word) + 0.5) / (len(after) + 1)
+        return math.log(rate_before / rate_after)
+
+    best, best_score = words[-1].start() if len(words) > 1 else 0, -math.inf
+    for k in range(2, len(words)):
+        word = words[k].group()
+        if not (word[0].isupper() or word[0].isdigit()):
+            continue
+        left = _content_words(text[: words[k].start()])
+        right = _content_words(text[words[k].start() :])
+        if not left or not right:
+            continue
+        score = sum(map(lean, left)) - sum(map(lean, right))
+        if score > best_score:
+            best, best_score = words[k].start(), score
+    return best
 
 
 def _heading_chain(region: str, start: int, ctx: _Context) -> tuple[int, list[_Heading]] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from typing import Literal
 
@@ -24,6 +24,7 @@ class Block:
     text: str
     level: int | None = None
     links: tuple[tuple[int, int, str], ...] = ()
+    list_item: bool = False  # a bullet or numbered line: never a heading
 
 
 def squash(text: str) -> str:
@@ -83,9 +84,28 @@ def read_plain(text: str) -> list[Block]:
     """
     blocks: list[Block] = []
     for chunk in re.split(r"\n\s*\n", text):
-        lines = [squash(line) for line in chunk.splitlines()]
-        blocks.extend(Block(p) for p in _paragraphs_of_chunk([ln for ln in lines if ln]))
+        lines = [line for line in (squash(raw) for raw in chunk.splitlines()) if line]
+        if _is_list(lines):
+            blocks.extend(Block(_BULLET.sub("", line), list_item=True) for line in lines)
+            continue
+        for paragraph in _paragraphs_of_chunk(lines):
+            bullet = _BULLET.match(paragraph)
+            blocks.append(
+                Block(paragraph[bullet.end() :], list_item=True) if bullet else Block(paragraph)
+            )
     return blocks
+
+
+def _is_list(lines: list[str]) -> bool:
+    """Three or more short lines that each start a new phrase: a list (bullets lost).
+
+    Wrapped prose has lines that go on in lower case; a list's lines each start anew.
+    """
+    return (
+        len(lines) >= 3
+        and all(len(line) <= 100 for line in lines)
+        and all(line[0].isupper() or line[0].isdigit() or _BULLET.match(line) for line in lines)
+    )
 
 
 def _paragraphs_of_chunk(lines: list[str]) -> Iterator[str]:
@@ -127,12 +147,13 @@ def read_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items."""
     blocks: list[Block] = []
     paragraph: list[str] = []
+    in_item = False
 
     def flush() -> None:
         if paragraph:
             block = _markdown_inline(" ".join(paragraph))
             if block.text:
-                blocks.append(block)
+                blocks.append(replace(block, list_item=in_item))
             paragraph.clear()
 
     lines = text.split("\n")
@@ -150,8 +171,10 @@ def read_markdown(text: str) -> list[Block]:
             blocks.append(Block(block.text, 1 if stripped.startswith("=") else 2, block.links))
         elif not stripped or _MD_RULE.match(stripped):
             flush()
+            in_item = False
         elif _MD_LIST.match(stripped):
             flush()
+            in_item = True
             paragraph.append(_MD_LIST.sub("", stripped))
         else:
             paragraph.append(stripped)
@@ -268,6 +291,7 @@ class _HtmlBlocks(HTMLParser):
         self._href: list[tuple[str | None, int]] = []
         self._skip = 0
         self._heading: int | None = None
+        self._items = 0  # depth of <li> elements
 
     def _length(self) -> int:
         return sum(len(t) for t in self._text)
@@ -277,7 +301,7 @@ class _HtmlBlocks(HTMLParser):
         if text.strip():
             block = _squash_block(text, self._links, self._heading)
             if block.text:
-                self.blocks.append(block)
+                self.blocks.append(replace(block, list_item=self._items > 0))
         self._text, self._links = [], []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -288,6 +312,7 @@ class _HtmlBlocks(HTMLParser):
             self._heading = _HEADING_TAGS[tag]
         elif tag in _BLOCK_TAGS:
             self._flush()
+            self._items += tag == "li"
         elif tag == "br":
             self._text.append("\n")
             if self._heading is None:
@@ -303,6 +328,7 @@ class _HtmlBlocks(HTMLParser):
             self._heading = None
         elif tag in _BLOCK_TAGS:
             self._flush()
+            self._items -= tag == "li" and self._items > 0
         elif tag == "a" and self._href:
             href, start = self._href.pop()
             end = self._length()
