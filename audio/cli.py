@@ -18,7 +18,8 @@ import click
 from audio import pipeline
 from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
-from audio.fsutil import Layout
+from audio.fsutil import Layout, output_lock
+from audio.script import structure
 
 
 class _AudioClickError(click.ClickException):
@@ -94,25 +95,84 @@ def cli(
     ctx.obj = State(config, Layout(issues_dir, output_dir), quiet)
 
 
-@cli.command()
-@click.argument("issues", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
+_jobs_option = click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
     help="Segments rendered at once  [default: number of cores]",
 )
+_json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print the report as JSON, for tools."
+)
+
+
+@cli.command()
+@click.argument("issues", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_jobs_option
+@_json_option
 @pass_state
-def build(state: State, issues: tuple[Path, ...], jobs: int | None) -> None:
+def build(state: State, issues: tuple[Path, ...], jobs: int | None, as_json: bool) -> None:
     """Build episodes from ISSUES (default: every issue in the issues folder) and the feed.
 
     Only segments whose spoken text or sound settings changed are synthesized again;
-    hand-edited scripts in OUTPUT/<episode>/scripts/ are kept.
+    hand-edited scripts in OUTPUT/<episode>/scripts/ are kept. The report says which
+    segments were rendered and which chapters moved.
     """
     paths = issues or pipeline.find_issues(state.layout.issues)
-    pipeline.clean_temporary_files(state.layout)
-    plan = pipeline.plan_build(paths, state.config, state.layout)
+    with _locked(state):
+        pipeline.clean_temporary_files(state.layout)
+        plan = pipeline.plan_build(paths, state.config, state.layout)
+        _run(state, plan, jobs, as_json)
+
+
+@cli.command()
+@_issue_argument
+@click.option(
+    "-s",
+    "--segment",
+    "selectors",
+    multiple=True,
+    required=True,
+    metavar="ID",
+    help="The segment to re-render: its id or a unique prefix (05). Repeatable.",
+)
+@_jobs_option
+@_json_option
+@pass_state
+def render(
+    state: State, issue: Path, selectors: tuple[str, ...], jobs: int | None, as_json: bool
+) -> None:
+    """Re-render one segment of ISSUE from its script and republish the episode in place.
+
+    Edit OUTPUT/<episode>/scripts/<id>.txt, then run this: only that segment is
+    synthesized; the other segments keep their audio, and the episode keeps its GUID
+    and date in the feed. The report gives the segment's change in length and the
+    chapters that moved.
+    """
+    with _locked(state):
+        pipeline.clean_temporary_files(state.layout)
+        plan, chosen = pipeline.plan_render(issue, selectors, state.config, state.layout)
+        if not plan.to_render and not state.quiet and not as_json:
+            click.echo(f"{', '.join(chosen)}: already current (its script is unchanged)", err=True)
+        _run(state, plan, jobs, as_json)
+
+
+@contextmanager
+def _locked(state: State) -> Iterator[None]:
+    """Hold the output folder's lock, saying so while waiting for another build."""
+
+    def waiting(holder: str) -> None:
+        click.echo(
+            f"Waiting for another build ({holder}) to finish in {state.layout.output}/", err=True
+        )
+
+    with output_lock(state.layout.output, waiting):
+        yield
+
+
+def _run(state: State, plan: pipeline.BuildPlan, jobs: int | None, as_json: bool) -> None:
+    """Render and publish a plan, showing progress, then report what changed."""
     for notice in plan.notices:
         click.echo(f"Warning: {notice.text}", err=True)
     results: list[pipeline.EpisodeBuilt] = []
@@ -120,7 +180,7 @@ def build(state: State, issues: tuple[Path, ...], jobs: int | None) -> None:
     events = pipeline.run_build(
         plan, state.config, state.layout, jobs=jobs or pipeline.default_jobs()
     )
-    with _progress(plan.to_render, quiet=state.quiet) as show:
+    with _progress(plan.to_render, quiet=state.quiet or as_json) as show:
         for event in events:
             if isinstance(event, pipeline.SegmentRendered):
                 show(event)
@@ -128,7 +188,10 @@ def build(state: State, issues: tuple[Path, ...], jobs: int | None) -> None:
                 results.append(event)
             elif isinstance(event, pipeline.FeedWritten):
                 feed = event
-    _print_summary(state, results, feed)
+    if as_json:
+        click.echo(json.dumps(_report(results, feed), indent=2, ensure_ascii=False))
+    else:
+        _print_summary(state, results, feed)
 
 
 @contextmanager
@@ -168,12 +231,81 @@ def _print_summary(
             f"{ep.slug:<{width}}  {len(ep.chapters):>8}  {len(r.rendered):>8}  "
             f"{_clock(ep.duration_ms):>8}  {ep.size / 1e6:>6.1f} MB{status}"
         )
+    for r in results:
+        _print_changes(r)
     total = sum(r.episode.duration_ms for r in results)
     click.echo(f"{len(results)} episode(s), {_clock(total)} in all, in {state.layout.output}/")
     if feed is not None:
         click.echo(
             f"Feed: {feed.path} ({feed.episodes} episode(s){'' if feed.changed else ', unchanged'})"
         )
+
+
+def _print_changes(result: pipeline.EpisodeBuilt) -> None:
+    """What changed in a republished episode: segments re-rendered, chapters moved."""
+    if result.previous_ms is None or not result.rendered:
+        return
+    slug = result.episode.slug
+    for seg in result.rendered:
+        change = "new" if seg.old_ms is None else _signed(seg.new_ms - seg.old_ms)
+        click.echo(f"{slug}: re-rendered {seg.segment_id} ({change})")
+    click.echo(
+        f"{slug}: duration {_clock(result.previous_ms)} -> {_clock(result.episode.duration_ms)} "
+        f"({_signed(result.change_ms)}), same GUID and date"
+    )
+    shifts: dict[int, list[str]] = {}
+    for moved in result.moved:
+        shifts.setdefault(moved.shift_ms, []).append(moved.element_id)
+    for shift, ids in shifts.items():
+        span = ids[0] if len(ids) == 1 else f"{ids[0]} .. {ids[-1]} ({len(ids)} chapters)"
+        click.echo(f"{slug}: chapters moved {_signed(shift)}: {span}")
+
+
+def _signed(ms: int) -> str:
+    return f"{ms / 1000:+.3f} s"
+
+
+def _report(results: list[pipeline.EpisodeBuilt], feed: pipeline.FeedWritten | None) -> dict:
+    """The build report as plain data, for `--json`."""
+    return {
+        "episodes": [
+            {
+                "slug": r.episode.slug,
+                "guid": r.episode.guid,
+                "published": r.episode.published.isoformat(),
+                "changed": r.changed,
+                "size": r.episode.size,
+                "duration_ms": r.episode.duration_ms,
+                "previous_duration_ms": r.previous_ms,
+                "change_ms": r.change_ms,
+                "rendered": [
+                    {
+                        "id": c.segment_id,
+                        "title": c.title,
+                        "old_ms": c.old_ms,
+                        "new_ms": c.new_ms,
+                        "change_ms": None if c.old_ms is None else c.new_ms - c.old_ms,
+                    }
+                    for c in r.rendered
+                ],
+                "reused": r.reused,
+                "moved": [
+                    {
+                        "id": m.element_id,
+                        "title": m.title,
+                        "old_start_ms": m.old_start_ms,
+                        "new_start_ms": m.new_start_ms,
+                        "shift_ms": m.shift_ms,
+                    }
+                    for m in r.moved
+                ],
+            }
+            for r in results
+        ],
+        "feed": None
+        if feed is None
+        else {"path": str(feed.path), "episodes": feed.episodes, "changed": feed.changed},
+    }
 
 
 def _clock(ms: int) -> str:
@@ -191,7 +323,7 @@ def segments(state: State, issue: Path, as_json: bool) -> None:
     """List the segments of ISSUE: id, kind, title, and duration once rendered."""
     parsed, segs, records = pipeline.segments_of(issue, state.config, state.layout)
     if as_json:
-        click.echo(json.dumps(_structure(parsed, segs), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(structure(parsed, segs), indent=2, ensure_ascii=False))
         return
     width = max(len(s.id) for s in segs)
     for seg in segs:
@@ -200,39 +332,13 @@ def segments(state: State, issue: Path, as_json: bool) -> None:
         click.echo(f"{seg.id:<{width}}  {seg.kind:<9}  {duration:>6}  {seg.title}")
 
 
-def _structure(issue, segs) -> dict:
-    return {
-        "title": issue.title,
-        "number": issue.number,
-        "newsletter": issue.newsletter,
-        "segments": [
-            {
-                "id": s.id,
-                "kind": s.kind,
-                "title": s.title,
-                "section": s.section,
-                "subsection": s.subsection,
-                "items": [
-                    {
-                        "title": i.title,
-                        "authors": i.authors,
-                        "summarizer": i.summarizer,
-                        "url": i.url,
-                    }
-                    for i in s.items
-                ],
-            }
-            for s in segs
-        ],
-    }
-
-
 @cli.command()
 @_issue_argument
 @pass_state
 def script(state: State, issue: Path) -> None:
     """Write the editable speech scripts of ISSUE without rendering, for review."""
-    plan = pipeline.plan_build([issue], state.config, state.layout)
+    with _locked(state):
+        plan = pipeline.plan_build([issue], state.config, state.layout)
     for notice in plan.notices:
         click.echo(f"Warning: {notice.text}", err=True)
     for ep in plan.episodes:
@@ -244,7 +350,8 @@ def script(state: State, issue: Path) -> None:
 @pass_state
 def feed(state: State) -> None:
     """Rebuild OUTPUT/feed.xml from the episodes already rendered."""
-    written = pipeline.publish_feed(state.config, state.layout)
+    with _locked(state):
+        written = pipeline.publish_feed(state.config, state.layout)
     change = "written" if written.changed else "unchanged"
     click.echo(f"Feed: {written.path} ({written.episodes} episode(s), {change})")
 
@@ -258,3 +365,69 @@ def voices() -> None:
     for v in speech.list_voices():
         langs = ", ".join(v.languages)
         click.echo(f"{v.id:<28} {v.name:<36} {langs}")
+
+
+@cli.command()
+@pass_state
+def check(state: State) -> None:
+    """Check OUTPUT before publishing: the feed, the artwork, and every episode.
+
+    Reads the feed as podcast apps do, the MP3s' chapters with mutagen and ffprobe,
+    chapters.json, the manifests and any transcripts, and prints one line per problem
+    ("file: what is wrong"). Exits with 1 when there is a problem.
+    """
+    from audio.check import check_output
+
+    problems = check_output(state.layout.output, state.config)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {state.layout.output}/", err=True)
+        raise click.exceptions.Exit(1)
+    episodes = len(pipeline.published_episodes(state.layout))
+    click.echo(f"OK: {episodes} episodes, feed valid")
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on.",
+)
+@pass_state
+def serve(state: State, port: int, host: str) -> None:
+    """Preview OUTPUT in a browser or podcast app on this machine, until Ctrl-C.
+
+    Serves the feed, the pages and the MP3s (with byte ranges, so players can seek).
+    The feed's own URLs point to base_url from the show settings.
+    """
+    from audio.serve import make_server, reaches
+
+    output = state.layout.output
+    if not output.is_dir():
+        raise click.ClickException(f"{output}: no such folder; run `audio-edition build` first")
+    log = None if state.quiet else (lambda line: click.echo(line, err=True))
+    try:
+        server = make_server(output, host=host, port=port, log=log)
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+    try:
+        with server:
+            click.echo(f"Serving {output}/ at {server.url}")
+            click.echo(f"Feed:  {server.url}feed.xml")
+            click.echo(f"Pages: {server.url}index.html")
+            if not reaches(state.config.base_url, host, server.server_address[1]):
+                base = state.config.base_url
+                click.echo(f"Note: the feed's links point to {base} (base_url), not here.")
+            click.echo("Press Ctrl-C to stop.")
+            server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)

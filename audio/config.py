@@ -8,6 +8,8 @@ invalid TOML).
 from __future__ import annotations
 
 import difflib
+import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +20,11 @@ from urllib.parse import urlsplit
 from audio.errors import ConfigError
 
 SETTINGS_FILE = "show.toml"
+
+# Characters no setting may hold: XML 1.0 (the feed) and file names cannot carry them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 # Bit rates an MPEG-1 Layer III stream (44.1 kHz) can have, in kbit/s.
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
@@ -45,6 +52,7 @@ class Config:
     section_pause: float = 1.4
     timeout: float = 120.0
     sections: tuple[str, ...] = ()
+    citations: str = "drop"
     lexicon: tuple[tuple[str, str], ...] = field(default=())
 
     @property
@@ -72,7 +80,12 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "section_pause": (int, float),
     "timeout": (int, float),
     "sections": (list,),
+    "citations": (str,),
     "lexicon": (dict,),
+}
+# Settings that take one of a few words.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "citations": ("drop", "read"),  # "( AN #58 )": left out, or "from Alignment Newsletter 58"
 }
 _TYPE_NAMES = {
     str: "a string",
@@ -114,6 +127,7 @@ def config_from_mapping(data: Mapping[str, Any], *, source: Path) -> Config:
         if key not in _TYPES:
             raise ConfigError(f"{source}: unknown setting {key!r}{_did_you_mean(key)}")
         _check_type(source, key, value)
+        _check_choice(source, key, value)
         values[key] = value
     return _convert(values, source)
 
@@ -129,6 +143,16 @@ def _check_type(source: Path, key: str, value: Any) -> None:
     if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
         names = " or ".join(_TYPE_NAMES[t] for t in wanted)
         raise ConfigError(f"{source}: setting {key!r} must be {names}, not {value!r}")
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
+        raise ConfigError(f"{source}: setting {key!r} contains a control character")
+
+
+def _check_choice(source: Path, key: str, value: Any) -> None:
+    choices = _CHOICES.get(key)
+    if choices is not None and value not in choices:
+        names = ", ".join(repr(c) for c in choices)
+        raise ConfigError(f"{source}: setting {key!r} must be one of {names}, not {value!r}")
 
 
 def _convert(values: dict[str, Any], source: Path) -> Config:
@@ -161,6 +185,15 @@ def _lexicon(source: Path, table: Mapping[str, Any]) -> tuple[tuple[str, str], .
 
 def _check_values(source: Path, c: Config) -> None:
     problems = []
+    for key in ("title", "description", "author", "voice"):
+        if not getattr(c, key).strip():
+            problems.append(f"setting {key!r} must not be empty")
+    if c.email.strip() and not _EMAIL.fullmatch(c.email.strip()):
+        problems.append(f"setting 'email' must be an e-mail address, not {c.email!r}")
+    if not _LANGUAGE.fullmatch(c.language.strip()):
+        problems.append(
+            f"setting 'language' must be a language code such as 'en', not {c.language!r}"
+        )
     if urlsplit(c.base_url).scheme not in ("http", "https") or not urlsplit(c.base_url).netloc:
         problems.append(f"setting 'base_url' must be an http(s) URL, not {c.base_url!r}")
     if c.link and urlsplit(c.link).scheme not in ("http", "https"):
@@ -177,12 +210,12 @@ def _check_values(source: Path, c: Config) -> None:
     for key in ("pause", "section_pause"):
         if not 0 <= getattr(c, key) <= 10:
             problems.append(f"setting {key!r} must be between 0 and 10 seconds")
-    if c.timeout <= 0:
+    if not (math.isfinite(c.timeout) and c.timeout > 0):
         problems.append("setting 'timeout' must be a positive number of seconds")
     if c.artwork is not None:
         if not c.artwork.is_file():
             problems.append(f"setting 'artwork': no such file {c.artwork}")
-        elif c.artwork.suffix.lower() not in (".png", ".jpg"):
-            problems.append("setting 'artwork' must be a .png or .jpg file")
+        elif c.artwork.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            problems.append(f"setting 'artwork' must be a .png or .jpg file, not {c.artwork.name}")
     if problems:
         raise ConfigError(f"{source}: {problems[0]}")

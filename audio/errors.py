@@ -27,3 +27,9 @@ class EngineError(AudioError, RuntimeError):
     """The speech engine or an audio tool failed or is missing."""
 
     exit_code = 3
+
+
+class VoiceError(ConfigError, EngineError):
+    """A `voice` setting the speech engine does not have: a settings problem, so exit 1."""
+
+    exit_code = 1

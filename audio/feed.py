@@ -3,7 +3,8 @@
 Owns what the feed says and where published files live on the web: the channel from
 `Config`, one item per `Episode` (newest first), the show notes with chapter times, and
 the URLs under `base_url`. Built with feedgen, its `podcast` (iTunes) extension and our
-`feedext` (Podcasting 2.0 tags, `itunes:explicit` as true/false).
+`feedext` (Podcasting 2.0 tags, Podlove Simple Chapters, `itunes:explicit` as
+true/false).
 
 The output is deterministic: the same settings and episodes give the same bytes, in any
 order (no clock: the build date is the newest episode's), so an unchanged feed need not
@@ -15,14 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from urllib.parse import quote
+from dataclasses import replace
+from urllib.parse import quote, urlsplit
 
 from feedgen.feed import FeedGenerator
 
 from audio import feedext
 from audio.config import Config
 from audio.errors import ConfigError
-from audio.model import Episode
+from audio.model import Chapter, Episode
 
 FEED_NAME = "feed.xml"
 CHAPTERS_NAME = "chapters.json"
@@ -163,7 +165,29 @@ def _add_item(fg: FeedGenerator, config: Config, episode: Episode) -> None:
     if episode.number:
         fe.podcast.itunes_episode(episode.number)
     if episode.chapters:
-        feedext.of_entry(fe).set_chapters(episode_url(config, episode, CHAPTERS_NAME))
+        ours = feedext.of_entry(fe)
+        ours.set_chapters(episode_url(config, episode, CHAPTERS_NAME))
+        ours.set_simple_chapters(_simple_chapters(episode))
+
+
+def _simple_chapters(episode: Episode) -> list[Chapter]:
+    """The episode's chapters as `psc:chapters` gives them, in time order.
+
+    Titles on one line (the chapter id when empty); only web links become an `href`.
+    """
+    return [
+        replace(
+            c,
+            title=_one_line(c.title) or c.element_id,
+            url=c.url if c.url and _is_web_url(c.url) else None,
+        )
+        for c in sorted(episode.chapters, key=lambda c: (c.start_ms, c.end_ms))
+    ]
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not _NOT_XML.search(url)
 
 
 def _timestamp(ms: int) -> str:

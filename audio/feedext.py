@@ -2,25 +2,31 @@
 
 Channel: `podcast:guid`, `podcast:locked`, and `itunes:explicit` with Apple's current
 values "true"/"false" (feedgen's own setter accepts only yes/no/clean).
-Item: `podcast:chapters` and any number of `podcast:transcript`.
+Item: `podcast:chapters`, any number of `podcast:transcript`, and the chapters
+themselves as Podlove Simple Chapters (`psc:chapters`), which gPodder, AntennaPod and
+feedparser read from the feed.
 
 `register(fg)` adds both classes to a `FeedGenerator`. The channel class is needed even
 for item tags: only its `extend_ns()` feeds the `<rss>` namespace map. Setters check
 their input and raise short `ValueError`s, like feedgen's.
 
-Spec: the Podcasting 2.0 namespace, https://podcastindex.org/namespace/1.0
-(Podcastindex-org/podcast-namespace, docs/tags/{guid,locked,chapters,transcript}.md).
+Specs: the Podcasting 2.0 namespace, https://podcastindex.org/namespace/1.0
+(Podcastindex-org/podcast-namespace, docs/tags/{guid,locked,chapters,transcript}.md);
+Podlove Simple Chapters 1.2, https://podlove.org/simple-chapters/.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
+
+from audio.model import Chapter
 
 if TYPE_CHECKING:
     from feedgen.entry import FeedEntry
@@ -28,9 +34,13 @@ if TYPE_CHECKING:
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PSC_NS = "http://podlove.org/simple-chapters"
+PSC_VERSION = "1.2"
 EXTENSION = "podcast20"
 """The attribute name of the extension on a `FeedGenerator` and on its entries."""
 CHAPTERS_TYPE = "application/json+chapters"
+VTT_TYPE = "text/vtt"
+SRT_TYPE = "application/x-subrip"
 
 # podcast:guid is uuid5 of the feed URL in this namespace (docs/tags/guid.md).
 _GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -77,7 +87,7 @@ class Podcast20Extension(BaseExtension):
 
     def extend_ns(self) -> dict[str, str]:
         """The prefixes this extension writes, for the `<rss>` namespace map."""
-        return {"podcast": PODCAST_NS, "itunes": ITUNES_NS}
+        return {"podcast": PODCAST_NS, "itunes": ITUNES_NS, "psc": PSC_NS}
 
     def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
         """Append the channel tags that were set to `<channel>`."""
@@ -121,11 +131,12 @@ class Podcast20Extension(BaseExtension):
 
 
 class Podcast20EntryExtension(BaseEntryExtension):
-    """Item tags: `podcast:chapters` and `podcast:transcript`."""
+    """Item tags: `podcast:chapters`, `podcast:transcript` and `psc:chapters`."""
 
     def __init__(self) -> None:
         self._chapters: dict[str, str] | None = None
         self._transcripts: list[dict[str, str]] = []
+        self._simple_chapters: tuple[dict[str, str], ...] = ()
 
     def extend_rss(self, entry: etree._Element) -> etree._Element:
         """Append the item tags that were set to `<item>`."""
@@ -133,7 +144,31 @@ class Podcast20EntryExtension(BaseEntryExtension):
             _sub(entry, PODCAST_NS, "chapters", self._chapters)
         for transcript in self._transcripts:
             _sub(entry, PODCAST_NS, "transcript", transcript)
+        if self._simple_chapters:
+            chapters = _sub(entry, PSC_NS, "chapters", {"version": PSC_VERSION})
+            for chapter in self._simple_chapters:
+                _sub(chapters, PSC_NS, "chapter", chapter)
         return entry
+
+    def set_simple_chapters(self, chapters: Iterable[Chapter]) -> None:
+        """Set `psc:chapters`: one `psc:chapter` per chapter, in the feed itself.
+
+        Each gets its start as "HH:MM:SS.mmm", its title and, when it has a URL, an
+        `href`. Chapters must come in time order and have a title; none writes nothing.
+        """
+        written: list[dict[str, str]] = []
+        previous = 0
+        for chapter in chapters:
+            if not isinstance(chapter.start_ms, int) or chapter.start_ms < previous:
+                raise ValueError("psc:chapter starts must be in time order, from 0 ms")
+            if not isinstance(chapter.title, str) or not chapter.title.strip():
+                raise ValueError("psc:chapter title must not be empty")
+            attrs = {"start": npt(chapter.start_ms), "title": chapter.title}
+            if chapter.url is not None:
+                attrs["href"] = _check_url(chapter.url, "psc:chapter href")
+            written.append(attrs)
+            previous = chapter.start_ms
+        self._simple_chapters = tuple(written)
 
     def set_chapters(self, url: str, mime_type: str = CHAPTERS_TYPE) -> None:
         """Set `podcast:chapters`: where the episode's JSON chapters file is."""
@@ -163,6 +198,16 @@ class Podcast20EntryExtension(BaseEntryExtension):
                 raise ValueError('podcast:transcript rel must be "captions"')
             attrs["rel"] = rel
         self._transcripts.append(attrs)
+
+
+def npt(ms: int) -> str:
+    """A time in milliseconds as Normal Play Time "HH:MM:SS.mmm", as `psc:chapter` wants.
+
+    >>> npt(0), npt(20_271), npt(3_723_004), npt(360_000_000)
+    ('00:00:00.000', '00:00:20.271', '01:02:03.004', '100:00:00.000')
+    """
+    seconds, millis = divmod(ms, 1000)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}.{millis:03d}"
 
 
 def _sub(

@@ -10,7 +10,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +55,29 @@ def write_text_atomic(path: Path, text: str) -> None:
         f.write(text)
 
 
+# Letters that Unicode does not decompose into a base letter and a mark.
+_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+    }
+)
+
+
 def slugify(text: str, *, max_words: int | None = None, max_length: int = 60) -> str:
     """A lower-case ASCII slug of `text`, safe as a file name and an ID3 element id.
 
@@ -62,10 +85,13 @@ def slugify(text: str, *, max_words: int | None = None, max_length: int = 60) ->
     'adversarial-examples-are-not-bugs'
     >>> slugify("Utility ≠ Reward: Stuhlmüller's café")
     'utility-reward-stuhlmullers-cafe'
+    >>> slugify("Ausgabe Nr 5 – Grüße aus Łódź")
+    'ausgabe-nr-5-grusse-aus-lodz'
     >>> slugify("###")
     ''
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    ascii_text = decomposed.encode("ascii", "ignore").decode()
     ascii_text = re.sub(r"['’]", "", ascii_text.lower())
     words = re.findall(r"[a-z0-9]+", ascii_text)
     if max_words is not None:
@@ -111,3 +137,39 @@ class Layout:
     def scripts(self, slug: str) -> Path:
         """The directory of the episode's editable speech scripts."""
         return self.episode_dir(slug) / "scripts"
+
+
+LOCK_NAME = ".lock"
+
+
+@contextmanager
+def output_lock(output: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the lock on the folder `output` for the block: one build at a time writes there.
+
+    When another process holds it, `on_wait` is called once with that process's
+    description and the call waits until the lock is free. The lock is the kernel's
+    (`flock`), so it is released when its holder exits, even by `kill -9`: a lock
+    file left behind by a killed build is simply taken over.
+    """
+    import fcntl
+
+    output.mkdir(parents=True, exist_ok=True)
+    with open(output / LOCK_NAME, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                handle.seek(0)
+                on_wait(handle.read().strip() or "another process")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"process {os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)

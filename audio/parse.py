@@ -1366,10 +1366,18 @@ def _tidy(text: str) -> str:
 def decode_issue(data: bytes, *, name: str) -> tuple[str, tuple[str, ...]]:
     """The text of an issue file's bytes, with warnings; `IssueError` when it is not text.
 
-    UTF-8 (with or without a byte-order mark) is expected; a file that is not UTF-8 but
-    reads as Windows-1252 is accepted with a warning. Line ends become "\\n".
+    UTF-8 (with or without a byte-order mark) is expected; UTF-16 with a byte-order mark
+    (what Windows editors call "Unicode") is read too, and a file that is not UTF-8 but
+    reads as Windows-1252 is accepted with a warning. Line ends become "\\n". Errors name
+    the file (`name`); warnings do not, as their caller adds it.
     """
     warnings: tuple[str, ...] = ()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise IssueError(f"{name}: not valid UTF-16 (byte offset {e.start})") from None
+        return text.replace("\r\n", "\n").replace("\r", "\n"), warnings
     if b"\x00" in data[:8192]:
         raise IssueError(f"{name}: not a text file (it contains NUL bytes)")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -1383,19 +1391,26 @@ def decode_issue(data: bytes, *, name: str) -> tuple[str, tuple[str, ...]]:
             raise IssueError(
                 f"{name}: not valid UTF-8 (byte offset {e.start}: {data[e.start : e.start + 1]!r})"
             ) from None
-        warnings = (f"{name}: not UTF-8 (byte offset {e.start}); read as Windows-1252",)
+        warnings = (f"not UTF-8 (byte offset {e.start}); read as Windows-1252",)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, warnings
 
 
 def load_issue(path: Path, *, extra_sections: Iterable[str] = ()) -> Issue:
-    """Read and parse an issue file; the episode's slug comes from the file name."""
+    """Read and parse an issue file; the episode's slug comes from the file name.
+
+    `IssueError` when the file cannot be read, is not text, or has nothing to read aloud.
+    """
     try:
         data = path.read_bytes()
     except OSError as e:
         raise IssueError(f"{path}: cannot read: {e.strerror or e}") from e
     text, warnings = decode_issue(data, name=str(path))
+    if not text.strip():
+        raise IssueError(f"{path}: the issue is empty" + (" (only white space)" if text else ""))
     slug = slugify(path.stem, max_length=80) or "issue"
     fmt = detect_format(text, path.suffix)
     issue = parse_text(text, slug=slug, fmt=fmt, extra_sections=extra_sections)
+    if not issue.preamble and not _all_items(issue):
+        raise IssueError(f"{path}: no text to read aloud (found no paragraphs in it)")
     return replace(issue, warnings=(*warnings, *issue.warnings)) if warnings else issue

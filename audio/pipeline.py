@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -30,7 +31,7 @@ from audio import feed as feed_io
 from audio import speech, stitch
 from audio.config import Config
 from audio.cover import show_artwork
-from audio.errors import IssueError
+from audio.errors import IssueError, SegmentError
 from audio.fsutil import Layout, atomic_path, write_bytes_atomic, write_text_atomic
 from audio.model import Chapter, Episode, Issue, Part, Segment
 from audio.parse import load_issue
@@ -74,13 +75,50 @@ class SegmentRendered:
 
 
 @dataclass(frozen=True)
+class SegmentChange:
+    """A segment whose audio was made again, with its length before (None if new) and after."""
+
+    segment_id: str
+    title: str
+    old_ms: int | None
+    new_ms: int
+
+
+@dataclass(frozen=True)
+class ChapterShift:
+    """A chapter that starts at a different time than in the published episode."""
+
+    element_id: str
+    title: str
+    old_start_ms: int
+    new_start_ms: int
+
+    @property
+    def shift_ms(self) -> int:
+        """How far the chapter moved, in ms (positive: later)."""
+        return self.new_start_ms - self.old_start_ms
+
+
+@dataclass(frozen=True)
 class EpisodeBuilt:
-    """An episode is assembled; `changed` is False when its files were already current."""
+    """An episode is assembled; `changed` is False when its files were already current.
+
+    `rendered` lists the segments whose audio was made in this run; `previous_ms` is
+    the duration published before (None for a new episode) and `moved` the chapters
+    whose start changed.
+    """
 
     episode: Episode
-    rendered: tuple[str, ...]
+    rendered: tuple[SegmentChange, ...]
     reused: int
     changed: bool
+    previous_ms: int | None = None
+    moved: tuple[ChapterShift, ...] = ()
+
+    @property
+    def change_ms(self) -> int:
+        """The change in the episode's duration, in ms (0 for a new episode)."""
+        return 0 if self.previous_ms is None else self.episode.duration_ms - self.previous_ms
 
 
 @dataclass(frozen=True)
@@ -162,27 +200,78 @@ def plan_build(paths: Sequence[Path], config: Config, layout: Layout) -> BuildPl
     return BuildPlan(tuple(plans), tuple(notices))
 
 
+def plan_render(
+    path: Path, selectors: Sequence[str], config: Config, layout: Layout
+) -> tuple[BuildPlan, tuple[str, ...]]:
+    """Plan re-rendering only the selected segments of one issue from their scripts.
+
+    Each selector is a segment id or a unique prefix of one (`05`). The other
+    segments keep the audio the published episode has, even when the issue's text
+    for them changed since (the next `build` takes that up). Returns the plan and
+    the ids selected.
+    """
+    issue = load_issue(path, extra_sections=config.sections)
+    segments = make_segments(issue, script_options(config))
+    chosen = tuple(dict.fromkeys(select_segment(segments, s, path) for s in selectors))
+    store = Store(layout.store)
+    plan, notices = _plan_episode(path, issue, config, layout, store, only=chosen)
+    warnings = tuple(Notice(f"{path.name}: {w}") for w in issue.warnings)
+    return BuildPlan((plan,), warnings + tuple(notices)), chosen
+
+
+def select_segment(segments: Sequence[Segment], selector: str, path: Path) -> str:
+    """The id of the one segment `selector` names: its id, or a unique prefix of it."""
+    ids = [s.id for s in segments]
+    if selector in ids:
+        return selector
+    matches = [i for i in ids if i.startswith(selector)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise SegmentError(
+            f"{path}: segment {selector!r} matches {len(matches)} segments: {', '.join(matches)}"
+        )
+    raise SegmentError(f"{path}: no segment {selector!r}; the segments are {', '.join(ids)}")
+
+
 def _plan_episode(
-    path: Path, issue: Issue, config: Config, layout: Layout, store: Store
+    path: Path,
+    issue: Issue,
+    config: Config,
+    layout: Layout,
+    store: Store,
+    *,
+    only: Sequence[str] | None = None,
 ) -> tuple[EpisodePlan, list[Notice]]:
-    segments = make_segments(issue, ScriptOptions(show_title=config.title))
+    """Plan one episode; with `only`, segments not in it keep their published audio."""
+    segments = make_segments(issue, script_options(config))
     previous = read_manifest(layout.manifest(issue.slug))
-    written = {s["id"]: s.get("script_sha") for s in (previous or {}).get("segments", ())}
+    records = {s["id"]: s for s in (previous or {}).get("segments", ())}
     planned, notices = [], []
     for seg in segments:
+        record = records.get(seg.id, {})
         script, script_sha, notice = sync_script(
-            layout.scripts(issue.slug), seg, written.get(seg.id)
+            layout.scripts(issue.slug), seg, record.get("script_sha")
         )
         if notice:
             notices.append(Notice(f"{issue.slug}: {notice}"))
         spoken = apply_lexicon(script, config.lexicon)
         key = segment_key(spoken, rendition(config, seg.kind))
+        kept = record.get("key")
+        if only is not None and seg.id not in only and kept and store.get(key) is None:
+            # Not asked for: keep the published audio while it is in the store.
+            key = kept if store.get(kept) is not None else key
         planned.append(PlannedSegment(seg, script, script_sha, spoken, key))
-    missing = tuple(p for p in planned if store.get(p.key) is None and p.spoken.strip())
     empty = [p.segment.id for p in planned if not p.spoken.strip()]
     if empty:
         raise IssueError(f"{path}: segment {empty[0]} has an empty script")
+    missing = tuple(p for p in planned if store.get(p.key) is None)
     return EpisodePlan(path, issue, tuple(planned), missing), notices
+
+
+def script_options(config: Config) -> ScriptOptions:
+    """What the script stage needs from the show settings."""
+    return ScriptOptions(show_title=config.title, citations=config.citations)
 
 
 def rendition(config: Config, kind: str) -> Rendition:
@@ -287,14 +376,14 @@ def publish_episode(
         [part.frames for part in parts],
     )
     previous = read_manifest(layout.manifest(slug))
-    title = episode_title(plan.issue, ScriptOptions(show_title=config.title))
+    title = episode_title(plan.issue, script_options(config))
     tags = chapter_io.Tags(
         title=title,
         artist=plan.issue.newsletter or config.title,
         album=config.title,
         date=None,
         track=plan.issue.number,
-        comment=episode_description(plan.issue, ScriptOptions(show_title=config.title)),
+        comment=episode_description(plan.issue, script_options(config)),
     )
     guid = (previous or {}).get("guid") or _new_guid(config, slug)
     published = _published(previous, plan.source)
@@ -333,13 +422,72 @@ def publish_episode(
         layout.episode_dir(slug) / "chapters.json",
         (json.dumps(chapters_doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     )
-    manifest = _manifest(episode, plan, content_sha)
+    manifest = _manifest(episode, plan, parts, content_sha)
     _write_if_changed(
         layout.manifest(slug),
         (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     )
-    rendered_ids = tuple(p.segment.id for p in plan.segments if p.key in rendered)
-    return EpisodeBuilt(episode, rendered_ids, len(plan.segments) - len(rendered_ids), not current)
+    changes = _segment_changes(plan, parts, previous, rendered)
+    return EpisodeBuilt(
+        episode,
+        changes,
+        len(plan.segments) - len(changes),
+        not current,
+        previous_ms=(previous or {}).get("duration_ms"),
+        moved=_moved_chapters(previous, chapters, parts),
+    )
+
+
+def _segment_changes(
+    plan: EpisodePlan, parts: Sequence[Part], previous: dict | None, rendered: set[str]
+) -> tuple[SegmentChange, ...]:
+    """The segments rendered in this run, with their lengths before and after."""
+    before = {s["id"]: _record_frames(s) for s in (previous or {}).get("segments", ())}
+    return tuple(
+        SegmentChange(
+            p.segment.id,
+            p.segment.title,
+            None if p.segment.id not in before else stitch.frames_to_ms(before[p.segment.id]),
+            stitch.frames_to_ms(part.frames),
+        )
+        for p, part in zip(plan.segments, parts, strict=True)
+        if p.key in rendered
+    )
+
+
+def _moved_chapters(
+    previous: dict | None, chapters: Sequence[Chapter], parts: Sequence[Part]
+) -> tuple[ChapterShift, ...]:
+    """The chapters whose start differs from the published episode's.
+
+    Shifts are counted in MP3 frames, so every chapter after a changed segment moves
+    by exactly that segment's change in length.
+    """
+    records = (previous or {}).get("segments", ())
+    old_starts = dict(
+        zip(
+            (s["id"] for s in records),
+            itertools.accumulate((_record_frames(s) for s in records), initial=0),
+            strict=False,
+        )
+    )
+    old_ms = {c["element_id"]: c["start_ms"] for c in (previous or {}).get("chapters", ())}
+    new_starts = itertools.accumulate((part.frames for part in parts), initial=0)
+    shifts = []
+    for chapter, start in zip(chapters, new_starts, strict=False):
+        if chapter.element_id in old_starts and old_starts[chapter.element_id] != start:
+            shift = stitch.frames_to_ms(abs(start - old_starts[chapter.element_id]))
+            old = old_ms[chapter.element_id]
+            new = old + (shift if start > old_starts[chapter.element_id] else -shift)
+            shifts.append(ChapterShift(chapter.element_id, chapter.title, old, new))
+    return tuple(shifts)
+
+
+def _record_frames(record: dict) -> int:
+    """A manifest segment record's length in MP3 frames (older manifests: from its ms)."""
+    if "frames" in record:
+        return int(record["frames"])
+    return round((record["end_ms"] - record["start_ms"]) * stitch.SAMPLE_RATE / 1152 / 1000)
 
 
 def _segment_url(segment: Segment) -> str | None:
@@ -395,7 +543,7 @@ def read_manifest(path: Path) -> dict | None:
     return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
 
 
-def _manifest(episode: Episode, plan: EpisodePlan, content_sha: str) -> dict:
+def _manifest(episode: Episode, plan: EpisodePlan, parts: Sequence[Part], content_sha: str) -> dict:
     return {
         "version": MANIFEST_VERSION,
         "slug": episode.slug,
@@ -420,8 +568,9 @@ def _manifest(episode: Episode, plan: EpisodePlan, content_sha: str) -> dict:
                 "script_sha": p.script_sha,
                 "start_ms": c.start_ms,
                 "end_ms": c.end_ms,
+                "frames": part.frames,
             }
-            for p, c in zip(plan.segments, episode.chapters, strict=True)
+            for p, c, part in zip(plan.segments, episode.chapters, parts, strict=True)
         ],
     }
 
@@ -482,7 +631,7 @@ def segments_of(
 ) -> tuple[Issue, tuple[Segment, ...], dict]:
     """An issue's segments (not rendered), and its manifest's segment records by id."""
     issue = load_issue(path, extra_sections=config.sections)
-    segments = make_segments(issue, ScriptOptions(show_title=config.title))
+    segments = make_segments(issue, script_options(config))
     manifest = read_manifest(layout.manifest(issue.slug)) or {}
     records = {s["id"]: s for s in manifest.get("segments", ())}
     return issue, segments, records

@@ -62,8 +62,25 @@ def detect_format(text: str, suffix: str) -> Format:
     return "markdown" if headings or len(links) >= 2 else "text"
 
 
+# Terminal escape sequences (colours, titles), line and page breaks other than "\n",
+# and the control characters that remain: none of them is text to read aloud.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]{0,256}(?:\x07|\x1b\\)|[@-_])?")
+_BREAKS = re.compile(r"\r\n?|[\v\f\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters and terminal escapes; other line breaks become "\\n".
+
+    >>> strip_controls("a\\x07b \\x1b[31mred\\x1b[0m\\fpage")
+    'ab red\\npage'
+    """
+    return _CONTROLS.sub("", _BREAKS.sub("\n", _ESCAPES.sub("", text)))
+
+
 def read_blocks(text: str, fmt: Format) -> list[Block]:
-    """The blocks of an issue in the given form."""
+    """The blocks of an issue in the given form (control characters removed first)."""
+    text = strip_controls(text)
     if fmt == "html":
         return read_html(text)
     if fmt == "markdown":

@@ -13,11 +13,14 @@ This module is what worker processes import: keep its imports light.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection as mp_connection
 import os
+import signal
 import tempfile
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from audio import speech, stitch
@@ -76,42 +79,134 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def render_all(jobs: Iterable[RenderJob], *, workers: int) -> Iterator[tuple[RenderJob, Part]]:
+# Seconds a worker may run past its job's own timeout before it is killed: the
+# synthesizer stops itself after `timeout`, this only catches a worker stuck in C code.
+KILL_GRACE = 2.0
+
+
+@dataclass
+class _Running:
+    """A job in its worker process, and how to hear from it."""
+
+    job: RenderJob
+    process: multiprocessing.process.BaseProcess
+    reply: Connection
+    deadline: float
+    attempt: int
+
+
+def _child(run: Callable[[RenderJob], Part], job: RenderJob, reply: Connection) -> None:
+    """Worker process body: run the job and send back ("ok", part) or ("error", text)."""
+    try:
+        message = ("ok", run(job))
+    except BaseException as e:  # reported to the parent, which names the segment
+        message = ("error", _describe(e))
+    reply.send(message)
+    reply.close()
+
+
+def render_all(
+    jobs: Iterable[RenderJob],
+    *,
+    workers: int,
+    run: Callable[[RenderJob], Part] = render_one,
+    retries: int = 1,
+) -> Iterator[tuple[RenderJob, Part]]:
     """Render `jobs` in fresh worker processes, `workers` at a time; yield each as it is done.
 
-    A failure is raised as `EngineError` naming the segment, after the segments already
-    finished have been yielded (and stored).
+    A worker that dies (espeak-ng can crash its process) or fails is replaced and its
+    job tried again in a fresh process, `retries` times; a worker that outlives its
+    job's timeout is killed and its job not tried again. A
+    failure is raised as `EngineError` naming the segment, once the segments already
+    running have finished (and are stored); no new ones are started after it.
     """
-    pending_jobs = list(jobs)
-    if not pending_jobs:
-        return
-    with ProcessPoolExecutor(
-        max_workers=max(1, min(workers, len(pending_jobs))),
-        mp_context=_worker_context(),
-        max_tasks_per_child=1,
-    ) as pool:
-        futures: dict[Future, RenderJob] = {pool.submit(render_one, j): j for j in pending_jobs}
-        failure: BaseException | None = None
-        failed_job: RenderJob | None = None
-        while futures:
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = futures.pop(future)
-                error = future.exception()
-                if error is None:
-                    yield job, future.result()
+    queue = [(job, 1) for job in jobs]
+    queue.reverse()  # pop() from the end keeps the given order
+    ctx = _worker_context()
+    running: list[_Running] = []
+    failure: str | None = None
+    try:
+        while queue or running:
+            while queue and failure is None and len(running) < max(1, workers):
+                job, attempt = queue.pop()
+                running.append(_start(ctx, run, job, attempt))
+            if not running:
+                break
+            ready = mp_connection.wait(
+                [r.reply for r in running] + [r.process.sentinel for r in running],
+                timeout=max(0.0, min(r.deadline for r in running) - time.monotonic()),
+            )
+            for entry in list(running):
+                outcome = _outcome(entry, ready)
+                if outcome is None:
+                    continue
+                running.remove(entry)
+                kind, value = outcome
+                if kind == "ok":
+                    yield entry.job, value
+                elif kind != "timeout" and entry.attempt <= retries and failure is None:
+                    queue.append((entry.job, entry.attempt + 1))
                 elif failure is None:
-                    failure, failed_job = error, job
-                    for other in futures:
-                        other.cancel()
-        if failure is not None and failed_job is not None:
-            raise EngineError(
-                f"segment {failed_job.segment_id} ({failed_job.title}): {_describe(failure)}"
-            ) from failure
+                    failure = f"segment {entry.job.segment_id} ({entry.job.title}): {value}"
+    finally:
+        for entry in running:
+            _stop(entry)
+    if failure is not None:
+        raise EngineError(failure)
+
+
+def _start(
+    ctx: multiprocessing.context.BaseContext,
+    run: Callable[[RenderJob], Part],
+    job: RenderJob,
+    attempt: int,
+) -> _Running:
+    reply, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(run, job, send), daemon=True)
+    process.start()
+    send.close()
+    deadline = time.monotonic() + job.timeout + KILL_GRACE
+    return _Running(job, process, reply, deadline, attempt)
+
+
+def _outcome(entry: _Running, ready: list) -> tuple[str, object] | None:
+    """("ok", part), ("error" | "crashed" | "timeout", text), or None while it runs."""
+    if entry.reply in ready:
+        try:
+            kind, value = entry.reply.recv()
+        except (EOFError, OSError):
+            entry.process.join()
+            return "crashed", _crash_text(entry.process.exitcode)
+        entry.process.join()
+        entry.reply.close()
+        return kind, value
+    if entry.process.sentinel in ready:
+        entry.process.join()
+        entry.reply.close()
+        return "crashed", _crash_text(entry.process.exitcode)
+    if time.monotonic() >= entry.deadline:
+        _stop(entry)
+        return "timeout", f"no result within {entry.job.timeout:g} s; the worker was stopped"
+    return None
+
+
+def _stop(entry: _Running) -> None:
+    if entry.process.is_alive():
+        entry.process.kill()
+    entry.process.join()
+    entry.reply.close()
+
+
+def _crash_text(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the speech worker process crashed ({name})"
+    return f"the speech worker process exited with code {exitcode}"
 
 
 def _describe(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
-    if type(error).__name__ == "BrokenProcessPool":
-        return "the speech worker process crashed"
     return text.splitlines()[0]

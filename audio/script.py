@@ -10,7 +10,7 @@ files stay readable.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from audio.fsutil import slugify
@@ -18,13 +18,20 @@ from audio.model import Issue, Item, Segment
 
 # --------------------------------------------------------------------------- normalization
 
-# (pattern, replacement) pairs applied in order by `to_speech`.
+# A citation of an earlier issue: "( AN #58 )", "(MLSN #3)", "( AN #58, #62 )".
+CITATION = r"\s*\(\s*(?:AN|MLSN)\s*#\s*\d+\s*(?:,\s*(?:AN|MLSN)?\s*#\s*\d+\s*)*\)"
+
+# The newsletters a citation names, as read aloud.
+NEWSLETTERS = {"AN": "Alignment Newsletter", "MLSN": "ML Safety Newsletter"}
+
+# (pattern, replacement) pairs applied in order by `to_speech`. Citations are dropped
+# here; `to_speech(..., citations="read")` reads them instead (`spoken_citation`).
 SPOKEN: tuple[tuple[str, str], ...] = (
     (r"<[^>]+>", " "),  # HTML tags
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
     (r"(?:https?://|www\.)\S+", " "),  # URLs
     (r"\[(?:Paper|Blog post|Code|Link|arXiv|Video|Slides|Github repo|PDF)\]", " "),  # link labels
-    (r"\s*\(\s*(?:AN|MLSN)\s*#\s*\d+\s*(?:,\s*(?:AN|MLSN)?\s*#\s*\d+\s*)*\)", ""),  # ( AN #58 )
+    (CITATION, ""),  # ( AN #58 )
     (r"\bet al\b\.?", "and colleagues"),
     (r"\be\.g\.,?", "for example"),
     (r"\bi\.e\.,?", "that is"),
@@ -32,9 +39,10 @@ SPOKEN: tuple[tuple[str, str], ...] = (
     (r"\bw\.r\.t\.?", "with respect to"),
     (r"\bcf\.", "compare"),
     (r"\betc\.(?=\s+[a-z])", "etcetera"),
-    (r"~\s*(?=\d)", "about "),
+    (r"~\s*(?=\w)", "about "),  # ~1 million, ~zero
     (r"(\d)\s*%", r"\1 percent"),
     (r"\$\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 dollars"),
+    (r"(?<![\d.,])1 dollars\b", "1 dollar"),
     (r"\s*&\s*", " and "),
     (r"\b([A-Za-z])_\{?([A-Za-z0-9]+)\}?", r"\1 \2"),  # L_p -> L p
     (r"(?<=\w)_(?=\w)", " "),  # n_parameters -> n parameters
@@ -49,29 +57,65 @@ SPOKEN: tuple[tuple[str, str], ...] = (
     (r"[“”\"‘’]", ""),  # quotation marks
     (r"[*_#`|]+", " "),  # leftover markup
     (r"[\[\]{}]", " "),
+    (r"(?<![\w(])\((\w+)\)(?=\w)", r"\1"),  # (sub)goal -> subgoal
     (r"\s*\(\s*", ", "),  # parentheses read as a pause
     (r"\s*\)\s*", ", "),
     (r"\s+([.,;:!?])", r"\1"),  # "here ." -> "here."
     (r"([,;:])(?:\s*[,;:])+", r"\1"),  # ", ," -> ","
     (r"[,;:]\s*([.!?])", r"\1"),  # ", ." -> "."
     (r"([.!?])\s*,", r"\1"),  # "., " -> ". "
+    (r"([!?])\.+", r"\1"),  # "ball?." -> "ball?"
     (r"^\s*[,;:.]\s*", ""),  # leading punctuation
     (r"[ \t]{2,}", " "),
 )
-_SPOKEN = tuple((re.compile(p, re.MULTILINE), r) for p, r in SPOKEN)
 
 
-def to_speech(text: str) -> str:
-    """Rewrite text so that it reads well aloud.
+def spoken_citation(citation: str) -> str:
+    """A citation as read aloud, in parentheses (read later as a pause).
+
+    >>> spoken_citation("( AN #58, #62 )")
+    ' (from Alignment Newsletter 58 and 62)'
+    >>> spoken_citation("(AN #58, MLSN #3)")
+    ' (from Alignment Newsletter 58 and ML Safety Newsletter 3)'
+    """
+    groups: list[tuple[str, list[str]]] = []
+    for name, number in re.findall(r"(AN|MLSN)?\s*#\s*(\d+)", citation):
+        if name and (not groups or groups[-1][0] != name):
+            groups.append((name, []))
+        groups[-1][1].append(number)
+    parts = [f"{NEWSLETTERS[name]} {_spoken_list(numbers)}" for name, numbers in groups]
+    return f" (from {_spoken_list(parts)})"
+
+
+def _compile(citation: str | Callable[[re.Match[str]], str]) -> tuple:
+    return tuple((re.compile(p, re.MULTILINE), citation if p == CITATION else r) for p, r in SPOKEN)
+
+
+# The compiled table for each value of the `citations` setting.
+_SPOKEN = {
+    "drop": _compile(""),
+    "read": _compile(lambda m: spoken_citation(m.group(0))),
+}
+CITATION_MODES = tuple(_SPOKEN)
+
+
+def to_speech(text: str, *, citations: str = "drop") -> str:
+    """Rewrite text so that it reads well aloud; `citations` is "drop" or "read".
 
     >>> to_speech("This is what ( AN #58 ) said, e.g. here . In particular")
     'This is what said, for example here. In particular'
+    >>> to_speech("This is what ( AN #58 ) said.", citations="read")
+    'This is what, from Alignment Newsletter 58, said.'
     >>> to_speech("See https://example.org/x for ~1 million images (Smith et al).")
     'See for about 1 million images, Smith and colleagues.'
     """
+    try:
+        table = _SPOKEN[citations]
+    except KeyError:
+        raise ValueError(f"citations must be one of {CITATION_MODES}, not {citations!r}") from None
     paragraphs = []
     for paragraph in re.split(r"\n\s*\n", text):
-        for pattern, replacement in _SPOKEN:
+        for pattern, replacement in table:
             paragraph = pattern.sub(replacement, paragraph)
         paragraph = paragraph.strip(" ,;:")
         if paragraph:
@@ -122,9 +166,14 @@ def lexicon_words_in(text: str, lexicon: Iterable[tuple[str, str]]) -> tuple[str
 
 @dataclass(frozen=True)
 class ScriptOptions:
-    """What the script stage needs from the show settings."""
+    """What the script stage needs from the show settings.
+
+    `citations`: "drop" leaves citations of earlier issues ("( AN #58 )") out of the
+    speech; "read" reads them ("from Alignment Newsletter 58").
+    """
 
     show_title: str = "Newsletter Audio Edition"
+    citations: str = "drop"
 
 
 def make_segments(issue: Issue, options: ScriptOptions = ScriptOptions()) -> tuple[Segment, ...]:
@@ -140,7 +189,7 @@ def make_segments(issue: Issue, options: ScriptOptions = ScriptOptions()) -> tup
                 issue.highlights_heading,
                 None,
                 (item, *item.responses),
-                _highlight(item),
+                _highlight(item, options),
             )
         )
     for section in issue.sections:
@@ -153,7 +202,7 @@ def make_segments(issue: Issue, options: ScriptOptions = ScriptOptions()) -> tup
                     section.name,
                     None,
                     _with_responses(section.items),
-                    _section(section.name, section.items),
+                    _section(section.name, section.items, options),
                 )
             )
         for sub in section.subsections:
@@ -167,7 +216,7 @@ def make_segments(issue: Issue, options: ScriptOptions = ScriptOptions()) -> tup
                         section.name or None,
                         sub.name,
                         _with_responses(sub.items),
-                        _section(title, sub.items),
+                        _section(title, sub.items, options),
                     )
                 )
     drafts.append(("outro", "Closing", "outro", None, None, (), _outro(issue, options)))
@@ -192,6 +241,38 @@ def make_segments(issue: Issue, options: ScriptOptions = ScriptOptions()) -> tup
             )
         )
     return tuple(segments)
+
+
+def structure(issue: Issue, segments: Sequence[Segment]) -> dict:
+    """The issue's structure as plain data (what `segments --json` prints).
+
+    The newsletter's title, number and name, and per segment its id, kind, title,
+    section, subsection and items (title, authors, summarizer, url).
+    """
+    return {
+        "title": issue.title,
+        "number": issue.number,
+        "newsletter": issue.newsletter,
+        "segments": [
+            {
+                "id": s.id,
+                "kind": s.kind,
+                "title": s.title,
+                "section": s.section,
+                "subsection": s.subsection,
+                "items": [
+                    {
+                        "title": i.title,
+                        "authors": i.authors,
+                        "summarizer": i.summarizer,
+                        "url": i.url,
+                    }
+                    for i in s.items
+                ],
+            }
+            for s in segments
+        ],
+    }
 
 
 def _with_responses(items: Sequence[Item]) -> tuple[Item, ...]:
@@ -249,7 +330,7 @@ def _intro(issue: Issue, options: ScriptOptions) -> str:
         paragraphs.append(overview)
     elif not issue.preamble:
         paragraphs.append("This issue has no items.")
-    return to_speech("\n\n".join(paragraphs))
+    return to_speech("\n\n".join(paragraphs), citations=options.citations)
 
 
 def _overview(issue: Issue) -> str:
@@ -275,18 +356,19 @@ def _spoken_list(words: Sequence[str]) -> str:
 def _outro(issue: Issue, options: ScriptOptions) -> str:
     name = newsletter_name(issue, options)
     which = f"{name}, issue {issue.number}" if issue.number is not None else name
-    return to_speech(f"That was {which}. Thank you for listening.")
+    return to_speech(f"That was {which}. Thank you for listening.", citations=options.citations)
 
 
-def _highlight(item: Item) -> str:
-    return to_speech("\n\n".join(_item_paragraphs(item, lead="Highlight")))
+def _highlight(item: Item, options: ScriptOptions) -> str:
+    text = "\n\n".join(_item_paragraphs(item, lead="Highlight"))
+    return to_speech(text, citations=options.citations)
 
 
-def _section(title: str, items: Sequence[Item]) -> str:
+def _section(title: str, items: Sequence[Item], options: ScriptOptions) -> str:
     paragraphs = [_sentence(title)]
     for item in items:
         paragraphs.extend(_item_paragraphs(item))
-    return to_speech("\n\n".join(paragraphs))
+    return to_speech("\n\n".join(paragraphs), citations=options.citations)
 
 
 def _item_paragraphs(item: Item, lead: str | None = None) -> list[str]:
@@ -306,3 +388,35 @@ def _item_paragraphs(item: Item, lead: str | None = None) -> list[str]:
     for response in item.responses:
         paragraphs.extend(_item_paragraphs(response))
     return paragraphs
+
+
+def voice_parts(script: str) -> tuple[tuple[str, str], ...]:
+    r"""The script as runs of ("narrator" | "opinion", text), in order, for two voices.
+
+    An opinion is a paragraph that starts with "Name's opinion:" (also "Name’s",
+    "Dan H's", "Rohin's and Flo's", "Rohin and Flo's"); only that paragraph, since the
+    plain text does not show where a multi-paragraph opinion ends. Paragraphs are
+    separated by blank lines; consecutive paragraphs of one role form one run, still
+    separated by a blank line.
+
+    >>> for role, text in voice_parts("T, by A.\n\nSummary.\n\nRohin's opinion: Good.\n\nNext."):
+    ...     print(role, repr(text))
+    narrator 'T, by A.\n\nSummary.'
+    opinion "Rohin's opinion: Good."
+    narrator 'Next.'
+    >>> voice_parts("  \n\n")
+    ()
+    """
+    name = r"[A-Z][\w.\-]*(?: [A-Z][\w.\-]*){0,2}"
+    opinion = rf"(?:{name}(?:['’]s)?(?:,\s*|,?\s+and\s+))*{name}['’]s\s+opinions?\s*:"
+    runs: list[tuple[str, list[str]]] = []
+    for paragraph in re.split(r"\n\s*\n", script):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        role = "opinion" if re.match(opinion, paragraph) else "narrator"
+        if runs and runs[-1][0] == role:
+            runs[-1][1].append(paragraph)
+        else:
+            runs.append((role, [paragraph]))
+    return tuple((role, "\n\n".join(paragraphs)) for role, paragraphs in runs)

@@ -2,12 +2,14 @@
 
 This is the only module that imports pyttsx3, and it does so inside functions, so
 importing it is cheap and works without espeak-ng. It owns: the `Voice` settings, the
-`EspeakSynthesizer` (one utterance per fresh process, TECH-NOTES section 1), the check
-that a WAV it wrote is plausible speech, the voice list, and the engine's identity for
-cache keys.
+`EspeakSynthesizer` (one call per fresh process, TECH-NOTES section 1), which speaks a
+text, or a sequence of texts in different voices, into one WAV and reports where each
+sentence starts and ends (`Mark`, from espeak-ng's own events); the check that a WAV it
+wrote is plausible speech; the voice list; and the engine's identity for cache keys.
 
-Determinism: a fresh process gives byte-identical audio for identical text and voice; a
-reused engine does not. The caller runs each utterance in a fresh `spawn` worker.
+Determinism: a fresh process gives byte-identical audio (and marks) for identical texts
+and voices in the same order; a reused engine does not. The caller runs each call in a
+fresh `spawn` worker.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ import difflib
 import functools
 import importlib.metadata
 import io
+import re
 import threading
+import time
 import wave
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -146,29 +151,141 @@ def _check_voice(name: str) -> None:
     raise EngineError(f"unknown espeak-ng voice {name!r}{hint}")
 
 
+# --- the engine and its events -----------------------------------------------------------
+
+# What the hook below relies on in pyttsx3 2.99 (pinned exactly in pyproject.toml): the
+# engine's `proxy._driver` is the espeak driver; its bound method `_onSynth(wav,
+# numsamples, events)` is the callback it registered with `_espeak.SetSynthCallback` in
+# its __init__; and `_espeak.EVENT` carries espeak-ng's `type`, `text_position` (1-based,
+# in characters of the text passed to `save_to_file`) and `sample` (the event's offset in
+# samples from the start of that utterance's audio; `audio_position` is the same in whole
+# milliseconds). Measured with espeak-ng 1.51: a sentence event falls at the speech onset
+# after the previous sentence's pause, and the utterance's last event is at its last sample.
+
+
+@dataclass(frozen=True)
+class _Event:
+    """One espeak-ng event: "word" or "sentence", 1-based character position, length, sample."""
+
+    kind: str
+    text_position: int
+    length: int
+    sample: int
+
+
+class _Recorder:
+    """Sits between espeak-ng and the driver's callback and keeps the word and sentence
+    events of the utterance being spoken, so their positions in the audio are known."""
+
+    def __init__(self, lib: ModuleType) -> None:
+        self._lib = lib
+        self._kinds = {lib.EVENT_WORD: "word", lib.EVENT_SENTENCE: "sentence"}
+        self.events: list[_Event] = []
+        self.returned = threading.Event()
+
+    def start(self) -> None:
+        """Forget the previous utterance."""
+        self.events = []
+        self.returned.clear()
+
+    def wrap(self, original: Callable[[Any, int, Any], int]) -> Callable[[Any, int, Any], int]:
+        """A callback that records the events, then calls the driver's `original`."""
+        lib = self._lib
+
+        def callback(wav: Any, numsamples: int, events: Any) -> int:
+            terminated = False
+            i = 0
+            while (event := events[i]).type != lib.EVENT_LIST_TERMINATED:
+                if event.type in self._kinds:
+                    self.events.append(
+                        _Event(
+                            self._kinds[event.type],
+                            event.text_position,
+                            event.length,
+                            event.sample,
+                        )
+                    )
+                elif event.type == lib.EVENT_MSG_TERMINATED:
+                    terminated = True
+                i += 1
+            try:
+                return original(wav, numsamples, events)
+            finally:
+                # Set after the driver has written the WAV and left its callback, so the
+                # next utterance cannot race the end of this one (the driver ends its
+                # loop after notifying "finished-utterance").
+                if terminated:
+                    self.returned.set()
+
+        return callback
+
+
+@dataclass(frozen=True)
+class _Session:
+    lib: ModuleType
+    engine: Any
+    driver: Any
+    recorder: _Recorder
+
+
 @functools.cache
-def _engine() -> Any:
-    """This process's pyttsx3 engine, kept alive for the life of the process."""
-    _espeak()
+def _engine() -> _Session:
+    """This process's pyttsx3 engine, with the event recorder, kept for the process's life."""
+    lib = _espeak()
     import pyttsx3
 
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            return pyttsx3.init("espeak")
+            engine = pyttsx3.init("espeak")
     except Exception as e:
         raise EngineError(f"cannot start espeak-ng: {e}") from e
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    original = getattr(driver, "_onSynth", None)
+    if original is None or not hasattr(lib, "EVENT_SENTENCE"):
+        version = importlib.metadata.version("pyttsx3")
+        raise EngineError(f"pyttsx3 {version} is not supported: pip install pyttsx3==2.99")
+    recorder = _Recorder(lib)
+    # Replaces the driver's registration with one that calls it (nothing is being spoken).
+    lib.SetSynthCallback(recorder.wrap(original))
+    # A new proxy counts as busy, so settings would wait in pyttsx3's queue and reach
+    # espeak-ng only inside runAndWait, too late for `_speak` to wait for them. Idle, the
+    # proxy hands each setting to the driver at once (as after any runAndWait).
+    engine.proxy.setBusy(False)
+    return _Session(lib, engine, driver, recorder)
 
 
 # --- synthesis -------------------------------------------------------------------------
 
+# The longest text spoken as one utterance (about 100 s of speech). The driver gathers an
+# utterance's audio with `bytes +=`, which is quadratic in its length: 2,350 words took
+# 41 s as one utterance and 6 s in 3,000-character pieces, and a 6,500-word segment did not
+# finish within the timeout. 8,000 words took 18 s in 3,000-character pieces, 11 s in
+# 1,500 or 800 (espeak-ng's own time is most of that).
+MAX_UTTERANCE_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One spoken sentence: its start and end in the WAV, in milliseconds, and its text.
+
+    A sentence starts at its speech onset and ends where the next one starts (so it
+    includes the pause after it), or at the end of its utterance's audio.
+    """
+
+    start_ms: int
+    end_ms: int
+    text: str
+
 
 @dataclass(frozen=True)
 class EspeakSynthesizer:
-    """The espeak-ng voice, through pyttsx3: one utterance per fresh process.
+    """The espeak-ng voice, through pyttsx3: one call per fresh process.
 
-    `synthesize` may be called again in the same process, but only the first call in a
-    fresh process is byte-for-byte reproducible, and after a timeout the process should
-    be discarded (espeak-ng may still be speaking). `timeout` only guards against hangs.
+    `synthesize` and `synthesize_parts` may be called again in the same process, but
+    only the first call in a fresh process is byte-for-byte reproducible, and after a
+    timeout the process should be discarded (espeak-ng may still be speaking).
+    `timeout` bounds a whole call, however many utterances it takes, and only guards
+    against hangs.
     """
 
     voice: Voice
@@ -176,44 +293,284 @@ class EspeakSynthesizer:
 
     def synthesize(self, text: str, out: Path) -> None:
         """Write a 16-bit mono WAV of `text` spoken to `out`; EngineError on failure."""
-        if not text.strip():
-            raise ValueError("nothing to synthesize: the text is empty")
-        _check_voice(self.voice.name)
+        self.synthesize_parts(((text, self.voice),), out, gap=0.0)
+
+    def synthesize_parts(
+        self, parts: Sequence[tuple[str, Voice]], out: Path, *, gap: float = 0.35
+    ) -> tuple[Mark, ...]:
+        """Speak each (text, voice) of `parts` in turn into one 16-bit mono WAV at `out`.
+
+        `gap` seconds of silence separate consecutive parts. Returns one `Mark` per
+        sentence, in order, with times from the start of the WAV. Each part is spoken as
+        one or more utterances of at most MAX_UTTERANCE_CHARS characters (cut between
+        paragraphs, else sentences), each waited for and checked for plausibility. The
+        synthesizer's own `voice` is not used. EngineError on failure, ValueError for an
+        empty part.
+        """
+        if not parts:
+            raise ValueError("nothing to synthesize: no parts")
+        for n, (text, _) in enumerate(parts, start=1):
+            if not text.strip():
+                where = "the text" if len(parts) == 1 else f"part {n} of {len(parts)}"
+                raise ValueError(f"nothing to synthesize: {where} is empty")
+        if gap < 0:
+            raise ValueError(f"gap must not be negative, not {gap}")
+        for name in dict.fromkeys(voice.name for _, voice in parts):
+            _check_voice(name)
         if not out.parent.is_dir():
             raise EngineError(f"cannot write {out}: no such directory")
         out.unlink(missing_ok=True)
-        self._speak(_engine(), text, out)
-        check_speech_wav(out, text=text, rate=self.voice.rate)
+        deadline = time.monotonic() + self.timeout
+        session = _engine()
+        scratch = out.with_name(f".{out.name}.utterance.wav")
+        marks: list[Mark] = []
+        try:
+            with wave.open(str(out), "wb") as sink:
+                sink.setnchannels(1)
+                sink.setsampwidth(2)
+                sink.setframerate(22050)  # replaced by the first utterance's, before writing
+                written = 0  # samples
+                rate_hz = 0
+                for n, (text, voice) in enumerate(parts):
+                    if n and gap:
+                        silence = round(gap * rate_hz)
+                        sink.writeframes(b"\0\0" * silence)
+                        written += silence
+                    for piece in split_for_speech(text):
+                        events = self._speak(session, piece, voice, scratch, deadline)
+                        check_speech_wav(scratch, text=piece, rate=voice.rate)
+                        with wave.open(str(scratch), "rb") as w:
+                            if rate_hz == 0:
+                                rate_hz = w.getframerate()
+                                sink.setframerate(rate_hz)
+                            elif w.getframerate() != rate_hz:
+                                raise EngineError(
+                                    f"espeak-ng changed its sample rate to {w.getframerate()} Hz"
+                                )
+                            frames = w.getnframes()
+                            sink.writeframes(w.readframes(frames))
+                        for start, end, sentence in _sentence_spans(piece, events, frames):
+                            marks.append(
+                                Mark(
+                                    _ms(written + start, rate_hz),
+                                    _ms(written + end, rate_hz),
+                                    sentence,
+                                )
+                            )
+                        written += frames
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
+        finally:
+            scratch.unlink(missing_ok=True)
+        return tuple(marks)
 
-    def _speak(self, engine: Any, text: str, out: Path) -> None:
-        """Queue the settings and the utterance, then wait until the WAV is written."""
+    def _speak(
+        self, session: _Session, text: str, voice: Voice, out: Path, deadline: float
+    ) -> tuple[_Event, ...]:
+        """Speak one utterance into `out`, wait until it is written (or the `deadline`, a
+        `time.monotonic()`); its recorded events.
+
+        espeak-ng runs settings and texts on its own command thread. When that thread is
+        still busy (loading a voice, applying a rate, finishing the previous utterance) as
+        runAndWait starts, the driver's stop() sees "playing" and cancels, and the
+        settings queued so far and the new text are lost: an empty WAV, or the wrong
+        rate. So this waits for espeak-ng to be idle before the settings and again
+        before runAndWait.
+        """
+        lib, engine, recorder = session.lib, session.engine, session.recorder
+        out.unlink(missing_ok=True)
         done = threading.Event()
         errors: list[BaseException] = []
         tokens = [
             engine.connect("finished-utterance", lambda **_: done.set()),
             engine.connect("error", lambda exception, **_: errors.append(exception)),
         ]
+        recorder.start()
+        watchdog: threading.Timer | None = None
         try:
             # The driver prints "Audio saved to ..." from espeak's thread.
             with contextlib.redirect_stdout(io.StringIO()):
-                # Queued, and applied in this order when the loop starts. Set all three
-                # every time: the rate the driver sets in its __init__ is sometimes lost.
-                engine.setProperty("voice", self.voice.name)
-                engine.setProperty("rate", self.voice.rate)
-                engine.setProperty("volume", self.voice.volume)
+                finished = _wait_until_idle(lib, deadline)
+                # Set all three every time: espeak keeps them between utterances, and a
+                # setting lost to a cancel (above) must not carry over.
+                engine.setProperty("voice", voice.name)
+                engine.setProperty("rate", voice.rate)
+                engine.setProperty("volume", voice.volume)
                 engine.save_to_file(text, str(out))
-                # Returns as soon as synthesis has started, often before it ends.
-                engine.runAndWait()
-                finished = done.wait(self.timeout)
+                finished = finished and _wait_until_idle(lib, deadline)
+                if finished:
+                    # Returns when the WAV is written, or when the watchdog ends the loop.
+                    fired = threading.Event()
+                    watchdog = threading.Timer(_left(deadline), _end_loop, (session, fired))
+                    watchdog.start()
+                    engine.runAndWait()
+                    finished = (
+                        done.wait(_left(deadline))
+                        and recorder.returned.wait(_left(deadline))
+                        and not fired.is_set()
+                    )
         except Exception as e:
             raise EngineError(f"espeak-ng failed: {e}") from e
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             for token in tokens:
                 engine.disconnect(token)
         if errors:
             raise EngineError(f"espeak-ng failed: {errors[0]}")
         if not finished:
             raise EngineError(f"espeak-ng did not finish within {self.timeout:g} s")
+        return tuple(recorder.events)
+
+
+def _left(deadline: float) -> float:
+    """Seconds until `deadline`, at least 0."""
+    return max(0.0, deadline - time.monotonic())
+
+
+def _wait_until_idle(lib: ModuleType, deadline: float) -> bool:
+    """Wait until espeak-ng's command thread has nothing to do; False at the deadline."""
+    while lib.IsPlaying():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+def _end_loop(session: _Session, fired: threading.Event) -> None:
+    """Make a runAndWait that has hung return (from the watchdog thread).
+
+    Only the driver's loop is ended: `engine.stop()` would call espeak_Cancel, which
+    deadlocked against the driver's own cancel. espeak-ng may go on speaking, so the
+    process should be discarded.
+    """
+    fired.set()
+    with contextlib.suppress(Exception):
+        session.driver.endLoop()
+
+
+def _ms(samples: int, rate_hz: int) -> int:
+    """`samples` in whole milliseconds, rounded to the nearest."""
+    return (samples * 1000 + rate_hz // 2) // rate_hz
+
+
+# --- sentences and utterances ------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"""[.!?]["')\]]*\s+$""")
+
+
+def _sentence_spans(
+    text: str, events: Sequence[_Event], frames: int
+) -> tuple[tuple[int, int, str], ...]:
+    """(start sample, end sample, sentence) of each sentence of one utterance of `text`.
+
+    Sentences start at espeak-ng's sentence events, or, when it sent none, at the word
+    events that begin a sentence (after ".", "!" or "?"). Each ends where the next starts;
+    the last ends at `frames`, the utterance's length. Texts are whitespace-squashed, and
+    together they are the whole of `text`.
+    """
+    starts = [(e.text_position - 1, e.sample) for e in events if e.kind == "sentence"]
+    if not starts:
+        starts = [
+            (e.text_position - 1, e.sample)
+            for e in events
+            if e.kind == "word"
+            and e.length > 0
+            and (
+                not text[: e.text_position - 1].strip()
+                or _SENTENCE_END.search(text[: e.text_position - 1])
+            )
+        ]
+    return _spans(text, starts, frames)
+
+
+def _spans(
+    text: str, starts: Sequence[tuple[int, int]], frames: int
+) -> tuple[tuple[int, int, str], ...]:
+    """Sentences of `text` from (character index, sample) starts: see `_sentence_spans`.
+
+    >>> _spans("One. Two three.  Four!", [(0, 0), (5, 900), (17, 2000)], 3000)
+    ((0, 900, 'One.'), (900, 2000, 'Two three.'), (2000, 3000, 'Four!'))
+    >>> _spans("One. Two.", [], 500)
+    ((0, 500, 'One. Two.'),)
+    """
+    cuts: list[tuple[int, int]] = []
+    for index, sample in sorted(starts, key=lambda s: (s[1], s[0])):
+        index = min(max(index, 0), len(text))
+        if cuts and index <= cuts[-1][0]:
+            continue  # not after the previous start: the same sentence
+        cuts.append((index, min(max(sample, 0), frames)))
+    if not cuts:
+        cuts = [(0, 0)]
+    elif cuts[0][0] > 0:
+        cuts[0] = (0, cuts[0][1])  # text before the first event goes with the first sentence
+    spans: list[tuple[int, int, str]] = []
+    for k, (index, sample) in enumerate(cuts):
+        following = cuts[k + 1] if k + 1 < len(cuts) else (len(text), frames)
+        sentence = " ".join(text[index : following[0]].split())
+        if not sentence:
+            if spans:  # only whitespace: the previous sentence lasts until the next
+                start, _, previous = spans.pop()
+                spans.append((start, max(following[1], start), previous))
+            continue
+        if spans and sample <= spans[-1][0]:
+            # No time of its own: join it to the previous sentence.
+            start, _, previous = spans.pop()
+            spans.append((start, max(following[1], start), f"{previous} {sentence}"))
+            continue
+        spans.append((sample, max(following[1], sample), sentence))
+    return tuple(spans)
+
+
+def split_for_speech(text: str, limit: int = MAX_UTTERANCE_CHARS) -> tuple[str, ...]:
+    """`text` cut into utterances of at most `limit` characters where possible.
+
+    Cuts fall between paragraphs where they can, else between sentences, else between
+    words (a single longer word stays whole). Paragraphs stay separated by a blank line.
+
+    >>> split_for_speech("One two.\\n\\nThree four. Five six.", limit=12)
+    ('One two.', 'Three four.', 'Five six.')
+    >>> split_for_speech("One two.\\n\\nThree.", limit=100)
+    ('One two.\\n\\nThree.',)
+    >>> split_for_speech("aaaa bbbb cccc", limit=9)
+    ('aaaa bbbb', 'cccc')
+    """
+    pieces: list[str] = []
+    current = ""
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        for k, unit in enumerate(_units(paragraph.strip(), limit)):
+            separator = " " if k else "\n\n"
+            joined = f"{current}{separator}{unit}" if current else unit
+            if len(joined) <= limit or not current:
+                current = joined
+            else:
+                pieces.append(current)
+                current = unit
+    if current:
+        pieces.append(current)
+    return tuple(pieces)
+
+
+def _units(paragraph: str, limit: int) -> list[str]:
+    """The paragraph whole, or its sentences, or runs of words, each within `limit`."""
+    if len(paragraph) <= limit:
+        return [paragraph]
+    units: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", paragraph):
+        if len(sentence) <= limit:
+            units.append(sentence)
+            continue
+        run = ""
+        for word in sentence.split():
+            if run and len(run) + 1 + len(word) > limit:
+                units.append(run)
+                run = word
+            else:
+                run = f"{run} {word}" if run else word
+        if run:
+            units.append(run)
+    return units
 
 
 # --- checking the result ---------------------------------------------------------------

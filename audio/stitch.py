@@ -10,8 +10,14 @@ Times come from counting frames (`scan_frames`), never from PCM lengths: LAME ad
 encoder delay and padding to each part. `frames_to_ms` is the one place a frame count
 becomes milliseconds.
 
-pydub and lameenc are imported inside `encode_segment`, so the frame arithmetic here
-needs only the standard library.
+Loudness: by default `encode_segment` normalizes each segment on its own (audio.loudness:
+gain and a look-ahead limiter, deterministic) so that the decoded MP3 measures -16 LUFS
+with true peak <= -1 dBTP; `mp3_headroom` holds the margins the MP3 coder needs. It can
+also put the section chime into a segment's lead, and intro or outro music around it
+(`load_music`).
+
+pydub, lameenc, numpy and audio.loudness are imported inside the functions that use
+them, so the frame arithmetic here needs only the standard library.
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from audio.errors import EngineError
+from audio.errors import ConfigError, EngineError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SAMPLE_RATE = 44100
 SAMPLES_PER_FRAME = 1152
@@ -34,14 +43,84 @@ _MPEG1_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320
 # --- encoding --------------------------------------------------------------------------
 
 
+# Per bit rate (up to and including the first number, in kbit/s): the loudness boost in
+# LU and the true-peak ceiling in dBTP that `normalize` aims at, so that the decoded MP3
+# meets the target (-16 LUFS, true peak <= -1 dBTP). Measured on 17 espeak-ng paragraphs
+# (several voices, 120-300 wpm) at LAME quality 2 and 5, decoded by ffmpeg:
+# - LAME's quantizer rounds magnitudes down, so the MP3 measures 0.37-0.50 LU quieter
+#   than its PCM up to 160 kbit/s, about 0.27 at 192, 0.18 at 224 and ~0 from 256 on;
+# - quantization noise lifts true peaks above the PCM's, typically by up to 1.5 dB at
+#   32 kbit/s, 1.1 at 40, 0.55 at 48-56, 0.3 at 64-96, and not from 112 on (the rounding
+#   lowers peaks by about as much as noise raises them). Single peaks can rise further
+#   (1.4 dB at 64 kbit/s), so `_keep_peaks_down` checks the decoded MP3 in any case;
+#   these ceilings only make its second encoding rare at low bit rates.
+_MP3_HEADROOM = (
+    (40, 0.5, -3.0),
+    (56, 0.5, -2.5),
+    (96, 0.5, -2.0),
+    (160, 0.5, -1.5),
+    (192, 0.4, -1.5),
+    (224, 0.3, -1.5),
+    (320, 0.1, -1.5),
+)
+# The chime sits inside a segment's lead silence, ending at least this long before the
+# speech (seconds); `encode_segment` centres it when the lead is longer.
+CHIME_GAP = 0.2
+
+
+def mp3_headroom(bitrate: int) -> tuple[float, float]:
+    """(loudness boost in LU, true-peak ceiling in dBTP) for PCM encoded at `bitrate`.
+
+    >>> mp3_headroom(64), mp3_headroom(128), mp3_headroom(320)
+    ((0.5, -2.0), (0.5, -1.5), (0.1, -1.5))
+    """
+    for top, boost, ceiling in _MP3_HEADROOM:
+        if bitrate <= top:
+            return boost, ceiling
+    raise ValueError(f"bitrate must be one of {_MPEG1_BITRATES} kbit/s, not {bitrate}")
+
+
+def min_chime_lead() -> float:
+    """The shortest lead (seconds) that has room for the chime and the gap after it."""
+    from audio.loudness import CHIME_SECONDS
+
+    return CHIME_SECONDS + CHIME_GAP
+
+
 def encode_segment(
-    wav: Path, *, lead: float, tail: float, bitrate: int = 64, quality: int = 5
+    wav: Path,
+    *,
+    lead: float,
+    tail: float,
+    bitrate: int = 64,
+    quality: int = 5,
+    loudness: float | None = -16.0,
+    chime: bool = False,
+    music_before: Path | None = None,
+    music_after: Path | None = None,
 ) -> bytes:
     """MP3 frames of `wav` with `lead` and `tail` seconds of silence around it.
 
     The result is CBR, 44.1 kHz mono at `bitrate` kbit/s, with no ID3 tag and no
     Xing/Info frame, so parts made this way can be joined byte for byte. The same
     input always gives the same bytes. `quality` is LAME's (0 best, 9 fastest).
+
+    With `loudness` (LUFS), the speech is resampled to 44.1 kHz here and normalized and
+    peak-limited (audio.loudness) so that the decoded MP3 measures about `loudness`
+    with true peak <= -1 dBTP; the headroom for the MP3 coder depends on the bit rate
+    (`mp3_headroom`). `loudness=None` encodes the WAV's samples as they are.
+
+    With `chime`, the section chime plays inside the lead: it ends at least
+    `CHIME_GAP` before the speech and is centred in longer leads, so `lead` must be at
+    least `min_chime_lead()` (0.8 s) and the speech still starts `lead` seconds in. It is
+    4 LU under `loudness` (or -20 LUFS when `loudness` is None).
+
+    `music_before` and `music_after` are audio files (WAV, MP3, ... read by ffmpeg)
+    played before the lead and after the tail, loudness-matched like the speech (see
+    `load_music`); an unreadable file raises ConfigError.
+
+    Loudness processing and music need ffmpeg (EngineError when it is missing): the
+    encoded segment is decoded once to check its true peak (`_keep_peaks_down`).
     """
     if lead < 0 or tail < 0:
         raise ValueError(f"lead and tail must not be negative, not {lead} and {tail}")
@@ -49,11 +128,166 @@ def encode_segment(
         raise ValueError(f"bitrate must be one of {_MPEG1_BITRATES} kbit/s, not {bitrate}")
     if not 0 <= quality <= 9:
         raise ValueError(f"quality must be between 0 and 9, not {quality}")
+    if chime and lead < min_chime_lead() - 1e-9:
+        raise ValueError(f"a chime needs a lead of at least {min_chime_lead():g} s, not {lead:g} s")
     pcm, rate = _read_pcm(wav)
-    pcm = b"".join((_silence(lead, rate), pcm, _silence(tail, rate)))
-    data = _encode(pcm, rate, bitrate, quality)
+    if loudness is None and not chime and music_before is None and music_after is None:
+        data = _encode(
+            b"".join((_silence(lead, rate), pcm, _silence(tail, rate))), rate, bitrate, quality
+        )
+    else:
+        from audio.loudness import to_pcm16
+
+        samples, rate = _shape(
+            pcm,
+            rate,
+            lead=lead,
+            tail=tail,
+            bitrate=bitrate,
+            loudness=loudness,
+            chime=chime,
+            music=(music_before, music_after),
+        )
+        data = _encode(to_pcm16(samples), rate, bitrate, quality)
+        if loudness is not None:
+            data = _keep_peaks_down(samples, data, bitrate, quality)
     _check_part(data, bitrate, wav)
     return data
+
+
+def _shape(
+    pcm: bytes,
+    rate: int,
+    *,
+    lead: float,
+    tail: float,
+    bitrate: int,
+    loudness: float | None,
+    chime: bool,
+    music: tuple[Path | None, Path | None],
+) -> tuple[np.ndarray, int]:
+    """The segment's samples and their rate: normalized, with chime and music."""
+    import numpy as np
+
+    from audio import loudness as ld
+
+    if loudness is None:
+        level, ceiling = ld.TARGET_LUFS, ld.CEILING_DBTP
+        samples = ld.from_pcm16(pcm)
+    else:
+        boost, ceiling = mp3_headroom(bitrate)
+        level = loudness + boost
+        samples = ld.resample(ld.from_pcm16(pcm), rate, SAMPLE_RATE)
+        rate = SAMPLE_RATE
+        samples = ld.normalize(samples, rate, target_lufs=level, ceiling_dbtp=ceiling)
+    head = np.zeros(round(lead * rate))
+    if chime:
+        bell = ld.chime(rate, target_lufs=level - ld.CHIME_BELOW_LU)
+        room = len(head) - len(bell)  # samples of silence around the chime in the lead
+        after = max(round(CHIME_GAP * rate), room // 2)  # centred in a long lead
+        before = max(0, room - after)
+        head[before : before + len(bell)] = bell
+    first, last = (
+        np.zeros(0)
+        if path is None
+        else load_music(path, rate, target_lufs=level, ceiling_dbtp=ceiling)
+        for path in music
+    )
+    tail_silence = np.zeros(round(tail * rate))
+    return np.concatenate((first, head, samples, tail_silence, last)), rate
+
+
+# Encoding can lift true peaks well above the PCM's: at 64 kbit/s, quantization noise
+# made single peaks of espeak-ng speech 1.4 dB higher, wherever the ceiling was set
+# (-1.5 to -3 dBTP). So a
+# normalized segment is decoded again (ffmpeg) and checked against MP3_PEAK_DBTP; where
+# it is over, the samples there are turned down smoothly by the excess plus
+# _PEAK_FIX_MARGIN (rounded up to 0.1 dB, so tiny differences between decoders do not
+# change the bytes) and the segment is encoded again. After _LOCAL_FIXES such rounds
+# the whole segment is turned down instead.
+MP3_PEAK_DBTP = -1.2  # 0.2 dB under Apple's -1 dBTP, for other decoders and meters
+_PEAK_FIX_MARGIN = 0.3
+_LOCAL_FIXES = 3
+_GLOBAL_FIXES = 3
+# LAME's encoder delay plus the decoder's delay: decoded sample n + 1105 is input n.
+_CODEC_DELAY = 576 + 529
+
+
+def _keep_peaks_down(samples: np.ndarray, data: bytes, bitrate: int, quality: int) -> bytes:
+    """`data`, encoded again from quieter `samples` until it decodes within MP3_PEAK_DBTP."""
+    import numpy as np
+
+    from audio import loudness as ld
+
+    if not len(samples):
+        return data
+    for fix in range(_LOCAL_FIXES + _GLOBAL_FIXES):
+        peaks = ld.sample_peaks(_decode(data), SAMPLE_RATE)
+        over = np.flatnonzero(peaks > 10 ** (MP3_PEAK_DBTP / 20))
+        if not len(over):
+            return data
+        excess = 20 * np.log10(peaks[over]) - MP3_PEAK_DBTP + _PEAK_FIX_MARGIN
+        excess = np.ceil(np.round(excess, 6) * 10) / 10
+        if fix < _LOCAL_FIXES:
+            need = np.zeros(len(samples))
+            at = np.clip(over - _CODEC_DELAY, 0, len(samples) - 1)
+            np.maximum.at(need, at, excess)
+            samples = ld.attenuate(samples, SAMPLE_RATE, need)
+        else:
+            samples = samples * 10 ** (-float(excess.max()) / 20)
+        data = _encode(ld.to_pcm16(samples), SAMPLE_RATE, bitrate, quality)
+    return data
+
+
+_FFMPEG_DECODE = ("ffmpeg", "-v", "error", "-f", "mp3", "-i", "pipe:0", "-f", "f32le", "-ac", "1")
+
+
+def _decode(data: bytes) -> np.ndarray:
+    """MP3 `data` decoded by ffmpeg: mono float samples at 44.1 kHz."""
+    import subprocess
+
+    import numpy as np
+
+    try:
+        done = subprocess.run(
+            [*_FFMPEG_DECODE, "-ar", str(SAMPLE_RATE), "pipe:1"],
+            input=data,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError as e:
+        raise EngineError("ffmpeg not found; install it with: sudo apt-get install ffmpeg") from e
+    if done.returncode != 0:
+        reason = (done.stderr.decode(errors="replace").strip().splitlines() or ["?"])[0]
+        raise EngineError(f"ffmpeg could not decode an encoded segment: {reason}")
+    return np.frombuffer(done.stdout, dtype="<f4").astype(np.float64)
+
+
+def load_music(
+    path: Path, rate: int, *, target_lufs: float = -16.0, ceiling_dbtp: float = -1.5
+) -> np.ndarray:
+    """The audio file at `path` as mono float samples at `rate`, loudness-matched.
+
+    Any format ffmpeg reads (through pydub); normalized like speech to `target_lufs`
+    with true peak <= `ceiling_dbtp`. A missing or unreadable file raises ConfigError
+    naming it.
+    """
+    from pydub import AudioSegment
+
+    from audio import loudness as ld
+
+    if not path.is_file():
+        raise ConfigError(f"music file {path} does not exist")
+    try:
+        audio = AudioSegment.from_file(str(path))
+    except Exception as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ConfigError(f"cannot read music file {path}: {reason}") from e
+    audio = audio.set_channels(1).set_sample_width(2)
+    if not len(audio.raw_data):
+        raise ConfigError(f"music file {path} has no audio")
+    samples = ld.resample(ld.from_pcm16(audio.raw_data), audio.frame_rate, rate)
+    return ld.normalize(samples, rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
 
 
 def _read_pcm(wav: Path) -> tuple[bytes, int]:

@@ -10,6 +10,16 @@ from pathlib import Path
 import pytest
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-golden`: rewrite the golden files instead of comparing with them."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/ from the current output instead of comparing",
+    )
+
+
 @pytest.fixture
 def make_wav(tmp_path: Path) -> Callable[..., Path]:
     """A factory of 16-bit WAV files holding a quiet 440 Hz tone (espeak's format by default)."""

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from audio.config import _TYPES, Config, load_config
+from audio.config import _CHOICES, _TYPES, Config, load_config
 from audio.errors import ConfigError
+from audio.script import CITATION_MODES
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -55,6 +56,8 @@ def test_settings_are_read(tmp_path):
         ('artwork = "nope.png"', r"setting 'artwork': no such file"),
         ("title = ", r"invalid TOML: .*line 1, column"),
         ("[lexicon]\nRohin = 3", r"lexicon entry 'Rohin' must map a word to a respelling"),
+        ('citations = "speak"', r"setting 'citations' must be one of 'drop', 'read', not 'speak'"),
+        ("citations = true", r"setting 'citations' must be a string, not True"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path, text, message):
@@ -63,3 +66,15 @@ def test_bad_settings_name_the_key(tmp_path, text, message):
         load_config(path)
     assert str(path) in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, citations",
+    [("", "drop"), ('citations = "drop"', "drop"), ('citations = "read"', "read")],
+)
+def test_citations_setting(tmp_path, text, citations):
+    assert load_config(_write(tmp_path, text)).citations == citations
+
+
+def test_citation_choices_are_the_script_modes():
+    assert set(_CHOICES["citations"]) == set(CITATION_MODES)

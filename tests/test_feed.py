@@ -25,6 +25,7 @@ NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "podcast": "https://podcastindex.org/namespace/1.0",
     "atom": "http://www.w3.org/2005/Atom",
+    "psc": "http://podlove.org/simple-chapters",
 }
 CEST = dt.timezone(dt.timedelta(hours=2), "CEST")
 PDT = dt.timezone(dt.timedelta(hours=-7), "PDT")
@@ -53,7 +54,13 @@ AN_101 = Episode(
     duration_ms=1_234_567,
     chapters=(
         Chapter("00-intro", "Intro", 0, 30_500),
-        Chapter("01-highlight-forecasting", "Forecasting AI progress", 30_500, 900_999),
+        Chapter(
+            "01-highlight-forecasting",
+            "Forecasting AI progress",
+            30_500,
+            900_999,
+            url="https://openai.com/blog/ai-and-efficiency/?a=1&b=2",
+        ),
         Chapter("02-outro", "Outro", 900_999, 1_234_567),
     ),
     number=101,
@@ -153,8 +160,7 @@ def test_podcastparser_reads_episodes_newest_first(xml):
 
 
 def test_podcastparser_reads_the_show_notes(xml):
-    # podcastparser reads chapters only from psc:chapters, which we do not write;
-    # the chapter times reach it (and Apple and Spotify) through the description.
+    # Apple and Spotify read chapter times only from the description.
     episodes = podcastparser.parse(feed_url(CONFIG), io.BytesIO(xml))["episodes"]
 
     assert episodes[1]["description"].splitlines() == [
@@ -165,6 +171,25 @@ def test_podcastparser_reads_the_show_notes(xml):
         "01:00:00 Outro",
     ]
     assert episodes[0]["description"] == "Questions and answers."
+
+
+def _psc_as_podcastparser_reads_it(episode: Episode) -> list[dict]:
+    """podcastparser's `chapters`: whole seconds (it drops the fraction), href if any."""
+    return [
+        {"start": c.start_ms // 1000, "title": c.title} | ({"href": c.url} if c.url else {})
+        for c in episode.chapters
+    ]
+
+
+def test_podcastparser_reads_the_simple_chapters(xml):
+    episodes = podcastparser.parse(feed_url(CONFIG), io.BytesIO(xml))["episodes"]
+
+    assert "chapters" not in episodes[0]  # no chapters, no psc:chapters
+    assert episodes[1]["chapters"] == _psc_as_podcastparser_reads_it(AN_102)
+    assert episodes[2]["chapters"] == _psc_as_podcastparser_reads_it(AN_101)
+    assert episodes[2]["chapters"][1]["href"] == (
+        "https://openai.com/blog/ai-and-efficiency/?a=1&b=2"
+    )
 
 
 # --------------------------------------------------------------------------- feedparser
@@ -207,6 +232,17 @@ def test_feedparser_reads_the_items(xml):
         "type": "application/json+chapters",
     }
     assert entries[1].published_parsed[:6] == (2020, 5, 27, 16, 30, 0)
+
+
+def test_feedparser_reads_the_simple_chapters_to_the_millisecond(xml):
+    entries = feedparser.parse(xml).entries
+
+    assert "psc_chapters" not in entries[0]
+    for entry, episode in zip(entries[1:], (AN_102, AN_101), strict=True):
+        assert entry.psc_chapters.version == "1.2"
+        assert [(c.start_parsed, c.title, c.get("href")) for c in entry.psc_chapters.chapters] == [
+            (dt.timedelta(milliseconds=c.start_ms), c.title, c.url) for c in episode.chapters
+        ]
 
 
 # --------------------------------------------------------------------------- XPath
@@ -269,6 +305,45 @@ def test_items_carry_guid_enclosure_and_chapters(root):
     assert items[1].findtext("pubDate") == "Wed, 27 May 2020 09:30:00 -0700"
     assert items[1].findtext("description") == show_notes(AN_102)
     assert items[0].xpath("itunes:episode", namespaces=NS) == []
+
+
+def test_items_carry_podlove_simple_chapters(root):
+    items = root.xpath("channel/item")
+
+    assert root.nsmap["psc"] == NS["psc"]  # declared once, on <rss>
+    assert [len(i.xpath("psc:chapters", namespaces=NS)) for i in items] == [0, 1, 1]
+    (chapters,) = items[2].xpath("psc:chapters", namespaces=NS)
+    assert chapters.get("version") == "1.2"
+    assert chapters.getprevious().tag == f"{{{NS['podcast']}}}chapters"
+    assert [dict(c.attrib) for c in chapters] == [
+        {"start": "00:00:00.000", "title": "Intro"},
+        {
+            "start": "00:00:30.500",
+            "title": "Forecasting AI progress",
+            "href": "https://openai.com/blog/ai-and-efficiency/?a=1&b=2",
+        },
+        {"start": "00:15:00.999", "title": "Outro"},
+    ]
+    titles = items[1].xpath("psc:chapters/psc:chapter/@title", namespaces=NS)
+    assert titles == ["Intro", "Highlight: " + SPECIAL_TITLE, "Outro"]
+    assert items[1].xpath("psc:chapters/psc:chapter/@start", namespaces=NS)[-1] == "01:00:00.000"
+
+
+def test_simple_chapters_are_tidied_and_time_ordered():
+    episode = replace(
+        SPECIAL,
+        chapters=(
+            Chapter("b", "Second\n  part", 1_500, 2_500, url="mailto:x@example.org"),
+            Chapter("a", "  ", 0, 1_500, url="https://example.org/a"),
+        ),
+    )
+    root = etree.fromstring(render_feed(CONFIG, [episode]))
+
+    chapters = root.xpath("channel/item/psc:chapters/psc:chapter", namespaces=NS)
+    assert [dict(c.attrib) for c in chapters] == [
+        {"start": "00:00:00.000", "title": "a", "href": "https://example.org/a"},
+        {"start": "00:00:01.500", "title": "Second part"},
+    ]
 
 
 def test_special_characters_round_trip(root):
@@ -448,10 +523,12 @@ def test_extension_writes_transcripts_and_locked_yes():
 
 def test_extension_writes_nothing_unset():
     fg, _ = _feed_with_extension()
-    fg.add_entry().title("e")
+    fe = fg.add_entry()
+    fe.title("e")
+    feedext.of_entry(fe).set_simple_chapters([])
     root = etree.fromstring(fg.rss_str())
 
-    assert root.xpath("//podcast:* | //itunes:*", namespaces=NS) == []
+    assert root.xpath("//podcast:* | //itunes:* | //psc:*", namespaces=NS) == []
     assert root.nsmap["podcast"] == NS["podcast"]
 
 
@@ -483,6 +560,10 @@ def test_channel_setters_reject_bad_values(call):
         lambda i: i.add_transcript("https://example.org/t.vtt", "vtt"),
         lambda i: i.add_transcript("https://example.org/t.vtt", "text/vtt", rel="subtitles"),
         lambda i: i.add_transcript("https://example.org/t.vtt", "text/vtt", language="English"),
+        lambda i: i.set_simple_chapters([Chapter("a", "A", 10, 20), Chapter("b", "B", 5, 10)]),
+        lambda i: i.set_simple_chapters([Chapter("a", " ", 0, 20)]),
+        lambda i: i.set_simple_chapters([Chapter("a", "A", -1, 20)]),
+        lambda i: i.set_simple_chapters([Chapter("a", "A", 0, 20, url="/relative")]),
     ],
 )
 def test_item_setters_reject_bad_values(call):

@@ -45,8 +45,8 @@ def built(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("newsletter")
     (folder / "issues").mkdir()
     for name in SAMPLES:
-        shutil.copy(ROOT / "issues" / name, folder / "issues" / name)
-    run(folder, "build")
+        shutil.copy2(ROOT / "issues" / name, folder / "issues" / name)
+    run(folder, "build", "--jobs", "2")
     return folder
 
 
@@ -241,3 +241,150 @@ def test_segments_lists_durations_once_rendered(built):
     assert first[:2] == ["01-intro", "intro"]
     ms = record["segments"][0]["end_ms"] - record["segments"][0]["start_ms"]
     assert first[2] == f"0:{round(ms / 1000):02d}"
+
+
+# --------------------------------------------------------------------------- re-render
+
+
+def audio_frames(path: Path) -> bytes:
+    """The MP3's audio frames, without its ID3 tag."""
+    from audio.stitch import strip_to_frames
+
+    return strip_to_frames(path.read_bytes())
+
+
+def part_sizes(folder: Path, record: dict) -> list[int]:
+    """The byte size of each segment's stored part, in order."""
+    store = folder / "output" / ".store"
+    sizes = []
+    for seg in record["segments"]:
+        key = seg["key"]
+        sizes.append((store / key[:2] / f"{key}.mp3").stat().st_size)
+    return sizes
+
+
+def feed_item(folder: Path, guid: str) -> dict:
+    parsed = feedparser.parse((folder / "output" / "feed.xml").read_bytes())
+    assert not parsed.bozo
+    (entry,) = [e for e in parsed.entries if e.id == guid]
+    return entry
+
+
+def test_render_one_segment_republishes_in_place(workspace):
+    slug = "alignment-newsletter-076"
+    old = manifest(workspace, slug)
+    old_audio = audio_frames(mp3_of(workspace, slug))
+    old_sizes = part_sizes(workspace, old)
+    old_entry = feed_item(workspace, old["guid"])
+    other = manifest(workspace, "alignment-newsletter-062")
+    other_mp3 = mp3_of(workspace, "alignment-newsletter-062").read_bytes()
+    edited = 4  # 05-section-technical-agendas-and-prioritization
+    seg_id = old["segments"][edited]["id"]
+    script = workspace / "output" / slug / "scripts" / f"{seg_id}.txt"
+    script.write_text(
+        script.read_text(encoding="utf-8") + "\nA sentence the editor added, for the listeners.\n",
+        encoding="utf-8",
+    )
+
+    result = run(workspace, "render", f"issues/{slug}.txt", "--segment", "05", "--json")
+
+    report = json.loads(result.stdout)["episodes"][0]
+    new = manifest(workspace, slug)
+    new_audio = audio_frames(mp3_of(workspace, slug))
+    new_sizes = part_sizes(workspace, new)
+    # Only the edited segment was made again.
+    assert [r["id"] for r in report["rendered"]] == [seg_id]
+    assert [s["key"] for s in new["segments"]] == [
+        s["key"] if i != edited else new["segments"][edited]["key"]
+        for i, s in enumerate(old["segments"])
+    ]
+    assert new["segments"][edited]["key"] != old["segments"][edited]["key"]
+    # (a) every other segment's frames are the same bytes as before.
+    before, after = sum(old_sizes[:edited]), sum(old_sizes[edited + 1 :])
+    assert (
+        new_sizes[:edited] == old_sizes[:edited]
+        and new_sizes[edited + 1 :] == old_sizes[edited + 1 :]
+    )
+    assert len(new_audio) == before + new_sizes[edited] + after
+    assert new_audio[:before] == old_audio[:before]
+    assert new_audio[len(new_audio) - after :] == old_audio[len(old_audio) - after :]
+    # (b) chapters before are unchanged; those after moved by exactly the change in frames.
+    from audio.stitch import frames_to_ms
+
+    change = new["segments"][edited]["frames"] - old["segments"][edited]["frames"]
+    assert change > 0
+    old_starts = [c["start_ms"] for c in old["chapters"]]
+    new_starts = [c["start_ms"] for c in new["chapters"]]
+    assert new_starts[: edited + 1] == old_starts[: edited + 1]
+    frames_before = [sum(s["frames"] for s in old["segments"][:i]) for i in range(len(old_starts))]
+    assert new_starts[edited + 1 :] == [
+        frames_to_ms(f + change) for f in frames_before[edited + 1 :]
+    ]
+    assert {m["shift_ms"] for m in report["moved"]} == {frames_to_ms(change)}
+    assert [m["id"] for m in report["moved"]] == [s["id"] for s in old["segments"][edited + 1 :]]
+    assert report["change_ms"] == new["duration_ms"] - old["duration_ms"]
+    chapters = ffprobe(mp3_of(workspace, slug), "-show_chapters")["chapters"]
+    assert [c["start"] for c in chapters] == new_starts
+    # (c) the same episode in the feed: GUID and date kept, new length.
+    entry = feed_item(workspace, old["guid"])
+    assert (new["guid"], new["published"]) == (old["guid"], old["published"])
+    assert entry.published == old_entry.published
+    assert int(entry.enclosures[0].length) == mp3_of(workspace, slug).stat().st_size == new["size"]
+    # (d) ffmpeg decodes the whole file without an error.
+    decoded = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(mp3_of(workspace, slug)), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert decoded.stderr == ""
+    # The other episode was not touched.
+    assert manifest(workspace, "alignment-newsletter-062") == other
+    assert mp3_of(workspace, "alignment-newsletter-062").read_bytes() == other_mp3
+
+
+def test_render_names_the_segments_when_the_id_is_ambiguous_or_unknown(built):
+    ambiguous = run(built, "render", "issues/alignment-newsletter-076.txt", "-s", "0", check=False)
+    assert ambiguous.returncode == 1
+    (line,) = ambiguous.stderr.strip().splitlines()
+    assert line.startswith("Error: issues/alignment-newsletter-076.txt: segment '0' matches 9 ")
+    assert "01-intro, 02-highlight-self-training" in line
+    unknown = run(built, "render", "issues/alignment-newsletter-076.txt", "-s", "zz", check=False)
+    assert unknown.returncode == 1
+    assert "no segment 'zz'; the segments are 01-intro," in unknown.stderr
+
+
+def test_a_lexicon_change_re_renders_exactly_the_segments_with_the_word(workspace):
+    from audio.script import lexicon_words_in
+
+    slug = "alignment-newsletter-076"
+    scripts = workspace / "output" / slug / "scripts"
+    lexicon = (("Rohin", "Roe-hin"),)
+    expected = sorted(
+        p.stem
+        for p in scripts.glob("*.txt")
+        if lexicon_words_in(p.read_text(encoding="utf-8"), lexicon)
+    )
+    assert 0 < len(expected) < len(list(scripts.glob("*.txt")))
+    guid = manifest(workspace, slug)["guid"]
+    (workspace / "issues" / "show.toml").write_text(
+        '[lexicon]\nRohin = "Roe-hin"\n', encoding="utf-8"
+    )
+    report = json.loads(run(workspace, "build", f"issues/{slug}.txt", "--json").stdout)
+    (episode,) = report["episodes"]
+    assert sorted(r["id"] for r in episode["rendered"]) == expected
+    assert manifest(workspace, slug)["guid"] == guid
+    assert "Roe-hin" not in "".join(p.read_text(encoding="utf-8") for p in scripts.glob("*.txt"))
+
+
+def test_jobs_do_not_change_the_bytes(built, tmp_path):
+    folder = tmp_path / "serial"
+    (folder / "issues").mkdir(parents=True)
+    for name in SAMPLES:
+        shutil.copy2(ROOT / "issues" / name, folder / "issues" / name)
+    run(folder, "build", "--jobs", "1")
+    for slug in SLUGS:
+        assert mp3_of(folder, slug).read_bytes() == mp3_of(built, slug).read_bytes()
+    assert (folder / "output" / "feed.xml").read_bytes() == (
+        built / "output" / "feed.xml"
+    ).read_bytes()

@@ -9,6 +9,8 @@ import pytest
 
 from audio.parse import load_issue
 from audio.script import (
+    CITATION_MODES,
+    ScriptOptions,
     apply_lexicon,
     episode_title,
     lexicon_words_in,
@@ -45,10 +47,69 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ("features (final-layer activations) match", "features, final-layer activations, match"),
         ("a *bold* [link](https://a.b) and <b>tag</b>", "a bold link and tag"),
         ("from 2019–2020", "from 2019 to 2020"),
+        ("disagreements on the (sub)goal level", "disagreements on the subgoal level"),
+        ("already have ~zero training error", "already have about zero training error"),
+        ("contracts that pay out $1 if", "contracts that pay out 1 dollar if"),
+        ("pay $21 or $0.1 or $1 million", "pay 21 dollars or 0.1 dollars or 1 million dollars"),
+        ("(e.g. “why a tennis ball?”). Then", "for example why a tennis ball? Then"),
     ],
 )
 def test_to_speech(raw, spoken):
     assert to_speech(raw) == spoken
+
+
+@pytest.mark.parametrize(
+    "raw, citations, spoken",
+    [
+        ("mesa optimization ( AN #58 ), it is", "drop", "mesa optimization, it is"),
+        (
+            "mesa optimization ( AN #58 ), it is",
+            "read",
+            "mesa optimization, from Alignment Newsletter 58, it is",
+        ),
+        (
+            "like debate ( AN #5 ). The set-up",
+            "read",
+            "like debate, from Alignment Newsletter 5. The set-up",
+        ),
+        ("robustness (MLSN #3).", "drop", "robustness."),
+        ("robustness (MLSN #3).", "read", "robustness, from ML Safety Newsletter 3."),
+        ("both ( AN #58, #62 ) say", "drop", "both say"),
+        ("both ( AN #58, #62 ) say", "read", "both, from Alignment Newsletter 58 and 62, say"),
+        ("three (AN #1, #2, #3) say", "read", "three, from Alignment Newsletter 1, 2, and 3, say"),
+        (
+            "mixed (AN #58, MLSN #3) say",
+            "read",
+            "mixed, from Alignment Newsletter 58 and ML Safety Newsletter 3, say",
+        ),
+        ("Safety Gym ([AN #76](https://mailchi.mp/x)) is", "drop", "Safety Gym is"),
+        (
+            "Safety Gym ([AN #76](https://mailchi.mp/x)) is",
+            "read",
+            "Safety Gym, from Alignment Newsletter 76, is",
+        ),
+        (
+            "overseer (see delegative RL (AN #57), and shielding).",
+            "read",
+            "overseer, see delegative RL, from Alignment Newsletter 57, and shielding.",
+        ),
+    ],
+)
+def test_citations(raw, citations, spoken):
+    assert to_speech(raw, citations=citations) == spoken
+
+
+def test_citations_unknown_mode():
+    with pytest.raises(ValueError, match="citations must be one of"):
+        to_speech("x", citations="speak")
+
+
+def test_citations_option_reaches_the_scripts():
+    issue = load_issue(ISSUES / "alignment-newsletter-076.txt")
+    dropped = " ".join(s.script for s in make_segments(issue))
+    read = " ".join(s.script for s in make_segments(issue, ScriptOptions(citations="read")))
+    assert "from Alignment Newsletter" not in dropped
+    assert "delegative RL, from Alignment Newsletter 57," in read
 
 
 @pytest.mark.parametrize(
@@ -70,6 +131,26 @@ def test_lexicon_whole_words_case_sensitive():
         "Roe hin's vit, not rohin or Rohins"
     )
     assert lexicon_words_in("ViT here", lexicon) == ("ViT",)
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("Rohin said", ("Rohin",)),
+        ("Rohin's view", ("Rohin",)),
+        ("rohin said", ()),  # case-sensitive
+        ("ROHIN said", ()),
+        ("Rohins said", ()),  # whole words only
+        ("McRohin said", ()),
+        ("GPT-3 and GPT-3.5", ("GPT-3",)),
+        ("GPT-3x", ()),
+        ("pre-GPT-3 models", ()),
+    ],
+)
+def test_lexicon_words_in_agrees_with_apply_lexicon(text, found):
+    lexicon = [("Rohin", "Roe hin"), ("GPT-3", "GPT three")]
+    assert lexicon_words_in(text, lexicon) == found
+    assert (apply_lexicon(text, lexicon) != text) == bool(found)
 
 
 def test_segments_of_an76():
@@ -142,9 +223,10 @@ def test_highlight_reads_its_responses():
     assert "Response: Learning from Incorrectly Labeled Data, by Eric Wallace." in segment.script
 
 
+@pytest.mark.parametrize("citations", CITATION_MODES)
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
-def test_scripts_are_plain_text_for_the_ear(path):
-    segments = make_segments(load_issue(path))
+def test_scripts_are_plain_text_for_the_ear(path, citations):
+    segments = make_segments(load_issue(path), ScriptOptions(citations=citations))
     ids = [s.id for s in segments]
     assert len(set(ids)) == len(ids)
     for segment in segments:

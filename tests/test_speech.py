@@ -1,26 +1,35 @@
-"""The espeak-ng adapter: real engine, one utterance per fresh `spawn` process."""
+"""The espeak-ng adapter: real engine, one call per fresh `spawn` process."""
 
 from __future__ import annotations
 
+import array
 import hashlib
+import itertools
 import multiprocessing
 import re
 import subprocess
 import sys
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from audio.errors import EngineError
+from audio.script import voice_parts
 from audio.speech import (
+    MAX_UTTERANCE_CHARS,
     EspeakSynthesizer,
+    Mark,
     Voice,
+    _Event,
+    _sentence_spans,
     check_engine,
     check_speech_wav,
     engine_id,
     list_voices,
     min_speech_seconds,
+    split_for_speech,
 )
 
 TWO_PARAGRAPHS = (
@@ -42,6 +51,21 @@ def speak_in_fresh_process(text: str, out: Path, voice: Voice = DEFAULT) -> None
     context = multiprocessing.get_context("spawn")
     with context.Pool(1, maxtasksperchild=1) as pool:
         pool.apply_async(speak, (text, out, voice)).get(timeout=HANG_GUARD)
+
+
+def speak_parts(
+    parts: Sequence[tuple[str, Voice]], out: Path, gap: float, guard: float
+) -> tuple[Mark, ...]:
+    """Run in a fresh process: several voices into one WAV."""
+    return EspeakSynthesizer(DEFAULT, timeout=guard).synthesize_parts(parts, out, gap=gap)
+
+
+def speak_parts_in_fresh_process(
+    parts: Sequence[tuple[str, Voice]], out: Path, gap: float = 0.35, guard: float = HANG_GUARD
+) -> tuple[Mark, ...]:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply_async(speak_parts, (parts, out, gap, guard)).get(timeout=guard + 10)
 
 
 def wav_info(path: Path) -> tuple[int, int, float]:
@@ -173,3 +197,255 @@ def test_importing_speech_does_not_load_pyttsx3():
     code = "import sys, audio.speech; print('pyttsx3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- two voices, sentence marks --------------------------------------------------------
+
+NARRATOR = Voice("gmw/en-us", 170)
+OPINION = Voice("gmw/en-us+f3", 170)
+THREE_PARTS = (
+    (
+        "Safety Gym, by Alex Ray and colleagues. Summarized by Flo.\n\n"
+        "The paper introduces a benchmark. It has three tasks!",
+        NARRATOR,
+    ),
+    ("Rohin's opinion: I am quite excited about this. Is it useful? Probably.", OPINION),
+    ("Next item, by Someone. It is short.", NARRATOR),
+)
+SENTENCES = (
+    "Safety Gym, by Alex Ray and colleagues.",
+    "Summarized by Flo.",
+    "The paper introduces a benchmark.",
+    "It has three tasks!",
+    "Rohin's opinion: I am quite excited about this.",
+    "Is it useful?",
+    "Probably.",
+    "Next item, by Someone.",
+    "It is short.",
+)
+GAP = 0.35
+
+
+def pcm(path: Path) -> tuple[array.array, int]:
+    with wave.open(str(path)) as w:
+        return array.array("h", w.readframes(w.getnframes())), w.getframerate()
+
+
+def peak(samples: array.array, rate: int, start_ms: int, end_ms: int) -> int:
+    window = samples[max(0, start_ms * rate // 1000) : max(0, end_ms * rate // 1000)]
+    return max((abs(x) for x in window), default=0)
+
+
+@pytest.fixture(scope="module")
+def three_parts(tmp_path_factory) -> tuple[Path, tuple[Mark, ...]]:
+    out = tmp_path_factory.mktemp("parts") / "parts.wav"
+    return out, speak_parts_in_fresh_process(THREE_PARTS, out)
+
+
+def test_two_voices_give_one_mark_per_sentence_in_order(three_parts):
+    out, marks = three_parts
+    assert tuple(m.text for m in marks) == SENTENCES
+    assert all(m.start_ms < m.end_ms for m in marks)
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(marks))
+    assert marks[0].start_ms == 0
+    assert marks[-1].end_ms == round(wav_info(out)[2] * 1000)
+
+
+def test_parts_are_separated_by_the_gap(three_parts):
+    _, marks = three_parts
+    for last, first in ((marks[3], marks[4]), (marks[6], marks[7])):
+        assert abs(first.start_ms - last.end_ms - GAP * 1000) <= 1  # whole milliseconds
+    within = [b.start_ms - a.end_ms for a, b in itertools.pairwise(marks[:4])]
+    assert within == [0, 0, 0]
+
+
+def test_marks_start_where_speech_starts(three_parts):
+    """Measured: every sentence's sound begins within 50 ms of its mark (a stop consonant's
+    closure is silent), after a pause."""
+    out, marks = three_parts
+    samples, rate = pcm(out)
+    for mark in marks:
+        assert peak(samples, rate, mark.start_ms, mark.start_ms + 80) > 1000, mark
+        if mark.start_ms:
+            # Marks are rounded to whole milliseconds: the last one before may be sound.
+            assert peak(samples, rate, mark.start_ms - 60, mark.start_ms - 1) < 300, mark
+    assert peak(samples, rate, marks[-1].end_ms - 60, marks[-1].end_ms) < 300
+
+
+def test_same_parts_in_two_fresh_processes_give_identical_wavs_and_marks(tmp_path, three_parts):
+    first_wav, first_marks = three_parts
+    second_wav = tmp_path / "again.wav"
+    second_marks = speak_parts_in_fresh_process(THREE_PARTS, second_wav)
+    assert first_marks == second_marks
+    assert first_wav.read_bytes() == second_wav.read_bytes()
+
+
+def test_each_part_is_spoken_at_its_own_rate(tmp_path):
+    text = "The first paper argues that adversarial examples are not bugs. They are features."
+    slow, fast = Voice(rate=120), Voice("gmw/en-us+f3", rate=240)
+    marks = speak_parts_in_fresh_process(
+        [(text, slow), (text, fast), (text, slow)], tmp_path / "rates.wav", gap=0.5
+    )
+    assert len(marks) == 6
+    spans = [marks[k + 1].end_ms - marks[k].start_ms for k in (0, 2, 4)]
+    assert spans[0] > 1.6 * spans[1] and spans[2] > 1.6 * spans[1]
+    assert abs(spans[0] - spans[2]) < 0.05 * spans[0]
+
+
+def test_one_part_call_is_the_single_utterance_wav(tmp_path):
+    single, parts = tmp_path / "single.wav", tmp_path / "parts.wav"
+    speak_in_fresh_process(TWO_PARAGRAPHS, single)
+    marks = speak_parts_in_fresh_process([(TWO_PARAGRAPHS, DEFAULT)], parts)
+    assert single.read_bytes() == parts.read_bytes()
+    assert len(marks) == 3
+
+
+def _long_text(words: int) -> tuple[str, int]:
+    vocabulary = ("agents", "learn", "reward", "models", "from", "human", "feedback")
+    vocabulary += ("while", "research", "studies", "robustness", "and", "oversight")
+    cycle = itertools.cycle(vocabulary)
+    paragraphs, sentences, count = [], [], 0
+    while count < words:
+        length = 8 + len(sentences) % 7
+        sentence = " ".join(next(cycle) for _ in range(length))
+        sentences.append(sentence[0].upper() + sentence[1:] + ".")
+        count += length
+    for k in range(0, len(sentences), 9):
+        paragraphs.append(" ".join(sentences[k : k + 9]))
+    return "\n\n".join(paragraphs), len(sentences)
+
+
+def test_a_long_text_is_spoken_in_pieces_and_finishes(tmp_path):
+    text, sentences = _long_text(8000)
+    assert len(split_for_speech(text)) > 20
+    out = tmp_path / "long.wav"
+    marks = speak_parts_in_fresh_process([(text, DEFAULT)], out, guard=600)
+    seconds = wav_info(out)[2]
+    assert 0.6 * 8000 / 170 * 60 < seconds < 1.8 * 8000 / 170 * 60
+    assert len(marks) == sentences
+    assert marks[-1].end_ms == round(seconds * 1000)
+
+
+@pytest.mark.parametrize(
+    "parts, message",
+    [
+        ([], "no parts"),
+        ([("Hello.", DEFAULT), (" \n", DEFAULT)], "part 2 of 2 is empty"),
+    ],
+)
+def test_synthesize_parts_rejects_empty_input(tmp_path, parts, message):
+    with pytest.raises(ValueError, match=message):
+        EspeakSynthesizer(DEFAULT).synthesize_parts(parts, tmp_path / "x.wav")
+
+
+def test_synthesize_parts_rejects_a_negative_gap(tmp_path):
+    with pytest.raises(ValueError, match="gap"):
+        EspeakSynthesizer(DEFAULT).synthesize_parts([("Hi.", DEFAULT)], tmp_path / "x", gap=-1)
+
+
+def test_synthesize_parts_names_an_unknown_voice(tmp_path):
+    parts = [("Hello.", DEFAULT), ("Hi.", Voice("gmw/en-uss"))]
+    with pytest.raises(EngineError, match="unknown espeak-ng voice 'gmw/en-uss'"):
+        EspeakSynthesizer(DEFAULT).synthesize_parts(parts, tmp_path / "x.wav")
+
+
+# --- sentences from events, utterances -------------------------------------------------
+
+TEXT = "One two. Three four!  Five?"
+
+
+def sentence(position: int, sample: int) -> _Event:
+    return _Event("sentence", position, 0, sample)
+
+
+def word(position: int, length: int, sample: int) -> _Event:
+    return _Event("word", position, length, sample)
+
+
+@pytest.mark.parametrize(
+    "events, spans",
+    [
+        (
+            [
+                *(sentence(1, 0), word(1, 3, 0), sentence(10, 900), word(10, 5, 900)),
+                *(sentence(23, 1500), word(23, 4, 1500)),
+            ],
+            [(0, 900, "One two."), (900, 1500, "Three four!"), (1500, 2000, "Five?")],
+        ),
+        (  # no sentence events: words that start a sentence
+            [
+                *(word(1, 3, 0), word(5, 3, 400), word(10, 5, 900)),
+                *(word(16, 4, 1200), word(23, 4, 1500)),
+            ],
+            [(0, 900, "One two."), (900, 1500, "Three four!"), (1500, 2000, "Five?")],
+        ),
+        ([], [(0, 2000, "One two. Three four! Five?")]),
+        (  # two events at one sample: one sentence
+            [sentence(1, 0), sentence(10, 0)],
+            [(0, 2000, "One two. Three four! Five?")],
+        ),
+        (  # an event before the text's first character
+            [sentence(0, 0), sentence(23, 1500)],
+            [(0, 1500, "One two. Three four!"), (1500, 2000, "Five?")],
+        ),
+    ],
+    ids=["sentence-events", "word-events", "no-events", "same-sample", "position-zero"],
+)
+def test_sentence_spans(events, spans):
+    assert _sentence_spans(TEXT, events, 2000) == tuple(spans)
+
+
+def test_split_for_speech_keeps_pieces_short_and_the_text_whole():
+    text, _ = _long_text(3000)
+    text += "\n\n" + " ".join(["Word"] * 1000) + "."  # a sentence longer than the limit
+    pieces = split_for_speech(text)
+    assert all(len(p) <= MAX_UTTERANCE_CHARS for p in pieces)
+    assert " ".join(" ".join(pieces).split()) == " ".join(text.split())
+    assert split_for_speech("Short.") == ("Short.",)
+
+
+# --- voice_parts (script.py) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "script, parts",
+    [
+        ("Only narration.\n\nMore.", [("narrator", "Only narration.\n\nMore.")]),
+        ("Rohin's opinion: Good.", [("opinion", "Rohin's opinion: Good.")]),
+        ("Rohin’s opinion: curly.", [("opinion", "Rohin’s opinion: curly.")]),
+        ("Dan H's opinion: two words.", [("opinion", "Dan H's opinion: two words.")]),
+        ("Rohin's and Flo's opinion: x.", [("opinion", "Rohin's and Flo's opinion: x.")]),
+        ("Rohin and Flo's opinion: x.", [("opinion", "Rohin and Flo's opinion: x.")]),
+        (
+            "A.\n\nRohin's opinion: x.\n\nFlo's opinion: y.\n\nNext item.",
+            [
+                ("narrator", "A."),
+                ("opinion", "Rohin's opinion: x.\n\nFlo's opinion: y."),
+                ("narrator", "Next item."),
+            ],
+        ),
+        ("In my opinion: no.", [("narrator", "In my opinion: no.")]),
+        ("Rohin's opinion is here.", [("narrator", "Rohin's opinion is here.")]),
+        ("It was Rohin's opinion: no.", [("narrator", "It was Rohin's opinion: no.")]),
+        ("  A.  \n \n\n  B.\n", [("narrator", "A.\n\nB.")]),
+        ("", []),
+    ],
+)
+def test_voice_parts(script, parts):
+    assert voice_parts(script) == tuple(parts)
+
+
+def speak_with_timeout(text: str, out: Path, timeout: float) -> None:
+    EspeakSynthesizer(DEFAULT, timeout=timeout).synthesize(text, out)
+
+
+def test_a_call_that_does_not_finish_in_time_is_an_engine_error(tmp_path):
+    """The watchdog ends pyttsx3's loop (which otherwise waits for espeak-ng forever)."""
+    text, _ = _long_text(200)
+    context = multiprocessing.get_context("spawn")
+    with (
+        context.Pool(1, maxtasksperchild=1) as pool,
+        pytest.raises(EngineError, match=re.escape("did not finish within 0.001 s")),
+    ):
+        pool.apply_async(speak_with_timeout, (text, tmp_path / "x.wav", 0.001)).get(HANG_GUARD)
+    assert not (tmp_path / "x.wav").exists()

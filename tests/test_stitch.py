@@ -1,21 +1,29 @@
-"""Per-segment MP3 encoding, the frame walk, and joining parts (real lameenc and ffmpeg)."""
+"""Per-segment MP3 encoding with loudness, chime and music; the frame walk; joining parts
+(real lameenc and ffmpeg)."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mutagen.mp3 import MP3
 
-from audio.errors import EngineError
+from audio import loudness as ld
+from audio.errors import ConfigError, EngineError
 from audio.stitch import (
     SAMPLE_RATE,
     SAMPLES_PER_FRAME,
     encode_segment,
     frames_to_ms,
     join_parts,
+    load_music,
+    min_chime_lead,
+    mp3_headroom,
     scan_frames,
     strip_to_frames,
 )
@@ -182,3 +190,146 @@ def test_importing_stitch_loads_neither_pydub_nor_lameenc():
     code = "import sys, audio.stitch; print('pydub' in sys.modules or 'lameenc' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- loudness, chime and music ---------------------------------------------------------
+
+
+def decode_mp3(data: bytes, tmp_path: Path) -> np.ndarray:
+    mp3 = tmp_path / "decode.mp3"
+    mp3.write_bytes(data)
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", mp3, "-f", "s16le", "-ac", "1", "-ar", "44100", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return ld.from_pcm16(out)
+
+
+def test_loudness_none_keeps_the_samples_as_they_are(make_wav, tmp_path):
+    wav = make_wav(seconds=2.0)  # a 440 Hz tone at a quarter of full scale: about -15 LUFS
+    raw = encode_segment(wav, lead=0, tail=0, loudness=None)
+    assert raw == encode_segment(wav, lead=0, tail=0, loudness=None)
+    assert raw != encode_segment(wav, lead=0, tail=0)
+    peak = np.abs(decode_mp3(raw, tmp_path)).max()
+    assert peak == pytest.approx(8000 / 32768, rel=0.05)
+
+
+@pytest.mark.parametrize("target", [-16.0, -19.0])
+def test_encoded_tone_decodes_at_the_target_loudness(make_wav, tmp_path, target):
+    data = encode_segment(make_wav(seconds=3.0), lead=0.5, tail=0.5, loudness=target)
+    audio = decode_mp3(data, tmp_path)
+    assert ld.integrated_loudness(audio, SAMPLE_RATE) == pytest.approx(target, abs=0.5)
+    assert ld.true_peak_db(audio, SAMPLE_RATE) <= -1.0
+
+
+def test_the_chime_plays_inside_the_lead(make_wav, tmp_path):
+    wav = make_wav(seconds=1.0)
+    plain = encode_segment(wav, lead=1.4, tail=0.25)
+    chimed = encode_segment(wav, lead=1.4, tail=0.25, chime=True)
+    assert chimed == encode_segment(wav, lead=1.4, tail=0.25, chime=True)
+    assert scan_frames(chimed).frames == scan_frames(plain).frames  # same length
+    audio = decode_mp3(chimed, tmp_path)
+    delay = 1105  # LAME's encoder delay and the decoder's, in samples
+
+    def level(start: float, end: float) -> float:
+        part = audio[delay + round(start * SAMPLE_RATE) : delay + round(end * SAMPLE_RATE)]
+        return 20 * math.log10(max(np.abs(part).max(), 1e-9))
+
+    # Centred in the 1.4 s lead: 0.4 s silence, 0.6 s chime, 0.4 s silence, speech.
+    assert level(0.0, 0.38) < -60
+    assert level(0.42, 0.95) > -20
+    assert level(1.02, 1.38) < -60
+    assert level(1.42, 2.3) > -20
+    # The speech is the same (up to MP3 coding noise) with or without the chime.
+    ending = decode_mp3(plain, tmp_path)[-SAMPLE_RATE // 2 :]
+    assert np.abs(ending - audio[-SAMPLE_RATE // 2 :]).max() < 0.005
+
+
+def test_the_chime_needs_a_long_enough_lead(make_wav):
+    assert min_chime_lead() == pytest.approx(0.8)
+    encode_segment(make_wav(), lead=0.8, tail=0, chime=True)
+    with pytest.raises(ValueError, match=r"at least 0\.8 s"):
+        encode_segment(make_wav(), lead=0.6, tail=0, chime=True)
+
+
+def test_a_chime_without_loudness_processing(make_wav, tmp_path):
+    data = encode_segment(make_wav(), lead=1.0, tail=0, chime=True, loudness=None)
+    bell = decode_mp3(data, tmp_path)[1105 : 1105 + round(0.8 * SAMPLE_RATE)]
+    assert ld.integrated_loudness(bell, SAMPLE_RATE) == pytest.approx(-20, abs=1)
+
+
+def test_silent_and_very_short_wavs_still_encode(tmp_path):
+    for name, seconds in (("silent.wav", 1.0), ("short.wav", 0.05), ("empty.wav", 0)):
+        path = tmp_path / name
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(22050)
+            if name == "short.wav":
+                n = round(seconds * 22050)
+                tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(n) / 22050)
+                w.writeframes(ld.to_pcm16(tone))
+            else:
+                w.writeframes(b"\0\0" * round(seconds * 22050))
+        data = encode_segment(path, lead=0.9, tail=0.2, chime=True)
+        assert scan_frames(data).audio_size == len(data)
+
+
+@pytest.mark.parametrize("bitrate", [32, 64, 128, 320])
+def test_mp3_headroom_covers_every_bitrate(bitrate):
+    boost, ceiling = mp3_headroom(bitrate)
+    assert 0 <= boost <= 0.5 and -3 <= ceiling <= -1.5
+
+
+def write_tone_wav(path: Path, *, rate: int, channels: int, seconds: float, amp: float) -> Path:
+    n = round(seconds * rate)
+    tone = amp * np.sin(2 * np.pi * 523.25 * np.arange(n) / rate)
+    frames = np.repeat(np.rint(tone * 32767).astype("<i2"), channels).tobytes()
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return path
+
+
+def test_load_music_from_a_stereo_48k_wav(tmp_path):
+    wav = write_tone_wav(tmp_path / "m.wav", rate=48000, channels=2, seconds=3, amp=0.05)
+    music = load_music(wav, SAMPLE_RATE)
+    assert music.ndim == 1 and len(music) == pytest.approx(3 * SAMPLE_RATE, abs=2)
+    assert ld.integrated_loudness(music, SAMPLE_RATE) == pytest.approx(-16, abs=0.5)
+    assert ld.true_peak_db(music, SAMPLE_RATE) <= -1.5
+    assert ld.to_pcm16(load_music(wav, SAMPLE_RATE)) == ld.to_pcm16(music)
+
+
+def test_load_music_from_an_mp3(tmp_path):
+    wav = write_tone_wav(tmp_path / "m.wav", rate=44100, channels=1, seconds=2, amp=0.5)
+    mp3 = ffmpeg_mp3(wav, tmp_path / "m.mp3")
+    music = load_music(mp3, 22050, target_lufs=-20)
+    assert len(music) == pytest.approx(2 * 22050, abs=1200)  # MP3 adds delay and padding
+    assert ld.integrated_loudness(music, 22050) == pytest.approx(-20, abs=0.5)
+
+
+def test_music_before_and_after_a_segment(make_wav, tmp_path):
+    jingle = write_tone_wav(tmp_path / "j.wav", rate=44100, channels=1, seconds=2, amp=0.3)
+    wav = make_wav(seconds=1.0)
+    plain = scan_frames(encode_segment(wav, lead=0.5, tail=0.5)).duration
+    both = encode_segment(wav, lead=0.5, tail=0.5, music_before=jingle, music_after=jingle)
+    assert scan_frames(both).duration == pytest.approx(plain + 4, abs=0.03)
+    audio = decode_mp3(both, tmp_path)
+    assert ld.integrated_loudness(audio, SAMPLE_RATE) == pytest.approx(-16, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(None, "does not exist"), (b"not audio at all", "cannot read music file")],
+    ids=["missing", "junk"],
+)
+def test_load_music_names_an_unreadable_file(tmp_path, content, message):
+    path = tmp_path / "intro.mp3"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_music(path, SAMPLE_RATE)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)

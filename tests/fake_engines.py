@@ -1,0 +1,53 @@
+"""Fake render functions for tests of the worker scheduling in audio/render.py.
+
+They run in worker processes, which import them by module name: tests put this
+folder on `sys.path` first. Each stands in for `audio.render.render_one`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from audio.model import Part
+from audio.render import RenderJob
+
+
+def quick(job: RenderJob) -> Part:
+    """Succeed at once with a part whose frame count is the text's length."""
+    return Part(
+        key=job.key, frames=len(job.text), samples_per_frame=1152, sample_rate=44100, size=0
+    )
+
+
+def hang(job: RenderJob) -> Part:
+    """Never finish, like a synthesis stuck in espeak-ng."""
+    while True:
+        time.sleep(60)
+
+
+def crash(job: RenderJob) -> Part:
+    """Die with SIGSEGV, as pyttsx3 can when a process ends mid-synthesis."""
+    os.kill(os.getpid(), signal.SIGSEGV)
+    raise AssertionError("unreachable")
+
+
+def crash_once(job: RenderJob) -> Part:
+    """Crash the first time a job is tried (a marker file remembers), succeed the second."""
+    marker = job.store_root / f"tried-{job.segment_id}"
+    if not marker.exists():
+        marker.touch()
+        crash(job)
+    return quick(job)
+
+
+def fail(job: RenderJob) -> Part:
+    """Raise an error as the synthesizer does for a bad result; count the tries."""
+    (job.store_root / f"try-{job.segment_id}-{os.getpid()}").touch()
+    raise RuntimeError("espeak-ng wrote an empty WAV")
+
+
+def hang_on_hang(job: RenderJob) -> Part:
+    """Hang on the text "hang"; succeed on any other."""
+    return hang(job) if job.text == "hang" else quick(job)

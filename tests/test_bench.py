@@ -1,0 +1,210 @@
+"""The benchmark's logic: the concatenated issue, ratios, checks and tables (nothing is run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audio.bench import (
+    Check,
+    Run,
+    checks,
+    concatenate_issues,
+    format_table,
+    format_value,
+    mark_copy,
+    ratio,
+    runs_table,
+)
+from audio.parse import parse_text
+from audio.script import make_segments
+
+FORMS = Path(__file__).parent / "data" / "forms" / "forms.lines.txt"
+
+
+def run(seconds: float, *, ok: bool = True, peak: float = 90.0) -> Run:
+    return Run(
+        command=["audio-edition", "build"],
+        seconds=seconds,
+        returncode=0 if ok else 3,
+        timed_out=False,
+        peak_pss_mb=peak,
+        peak_rss_mb=peak * 1.5,
+        max_process_mb=peak / 2,
+        cpu_seconds=seconds,
+        log_tail="",
+    )
+
+
+@pytest.mark.parametrize(
+    "text, copy, marked",
+    [
+        ("One. Two.", 1, "One one. Two one."),
+        ("Ends here.\nNext (AN #5).", 3, "Ends here three.\nNext (AN #5)."),
+        ("See e.g. this, et al. Then", 2, "See e.g. this, et al two. Then"),
+        ("No full stop", 12, "No full stop"),
+        ("Twelve.", 12, "Twelve 12."),
+    ],
+)
+def test_mark_copy(text, copy, marked):
+    assert mark_copy(text, copy) == marked
+
+
+def test_concatenated_copies_speak_no_segment_twice():
+    text = FORMS.read_text(encoding="utf-8")
+    once = make_segments(parse_text(concatenate_issues([text], 1), slug="x1"))
+    thrice = make_segments(parse_text(concatenate_issues([text], 3), slug="x3"))
+    scripts = [s.script for s in thrice]
+    assert len(set(scripts)) == len(scripts)
+    # One intro and one outro, and every other segment three times.
+    assert len(thrice) - 2 == 3 * (len(once) - 2)
+
+
+def test_concatenate_issues_separates_copies_by_blank_lines():
+    joined = concatenate_issues(["A heading\n\nFirst.\n", "Second."], 2)
+    copies = joined.split("\n\n\n")
+    assert copies == [
+        "A heading\n\nFirst one.",
+        "Second one.",
+        "A heading\n\nFirst two.",
+        "Second two.\n",
+    ]
+    with pytest.raises(ValueError, match="at least 1"):
+        concatenate_issues(["x"], 0)
+
+
+def test_ratio_and_values():
+    assert ratio(9, 3) == 3
+    assert ratio(None, 3) is None
+    assert ratio(3, None) is None
+    assert ratio(3, 0) is None
+    assert format_value(0.05, "%") == "5.0%"
+    assert format_value(10.456, "×") == "10.46×"
+
+
+@pytest.mark.parametrize(
+    "check, verdict, target",
+    [
+        (Check("a", 1.5, 1.5, "×"), "PASS", "≤ 1.50×"),
+        (Check("a", 1.51, 1.5, "×"), "MISS", "≤ 1.50×"),
+        (Check("a", 3.2, 3.0, "×", at_most=False), "PASS", "≥ 3.00×"),
+        (Check("a", 2.9, 3.0, "×", at_most=False), "MISS", "≥ 3.00×"),
+        (Check("a", None, 200, "MB"), "n/a", "≤ 200 MB"),
+        (Check("a", 1.0, None, "×"), "", ""),
+    ],
+)
+def test_check_verdicts(check, verdict, target):
+    assert check.verdict == verdict
+    assert check.target == target
+
+
+def test_format_table_aligns_columns():
+    table = format_table([["run", "a", "b"], ["cold build", "1.0 s", ""], ["x", "12.5 s", "PASS"]])
+    assert table.splitlines() == [
+        "run              a     b",
+        "----------  ------  ----",
+        "cold build   1.0 s",
+        "x           12.5 s  PASS",
+    ]
+
+
+def results() -> dict:
+    return {
+        "samples": {
+            "small": {
+                "issue": "small.txt",
+                "cold": run(10.0),
+                "segments": 9,
+                "audio_seconds": 360.0,
+                "limit": {"ok": True, "seconds": 8.0},
+                "naive": {"ok": True, "seconds": 40.0},
+            },
+            "large": {
+                "issue": "large.txt",
+                "cold": run(20.0, peak=250.0),
+                "segments": 12,
+                "audio_seconds": 1200.0,
+                "limit": {"ok": True, "seconds": 10.0},
+                "naive": {"ok": False, "seconds": 50.0, "error": "timed out"},
+            },
+        },
+        "incremental": {
+            "issue": "large.txt",
+            "noop": run(0.8),
+            "rerender": run(3.0),
+            "command": "render",
+        },
+        "scaling": {
+            "copies": 10,
+            "x1": {"cold": run(30.0), "audio_seconds": 1000.0, "segments": 50},
+            "x10": {"cold": run(360.0), "audio_seconds": 10500.0, "segments": 480},
+        },
+    }
+
+
+def test_checks_compute_the_ratios_against_the_targets():
+    found = {c.name: c for c in checks(results())}
+    assert found["cold / limit  small"].value == pytest.approx(1.25)
+    assert found["cold / limit  small"].verdict == "PASS"
+    assert found["cold / limit  large"].verdict == "MISS"  # 2.0×
+    assert found["naive / cold  small"].value == pytest.approx(4.0)
+    # A failed naive run counts its time so far: a lower bound, said in the note.
+    assert found["naive / cold  large"].value == pytest.approx(2.5)
+    assert "lower bound" in found["naive / cold  large"].note
+    assert found["no-op / cold  large"].value == pytest.approx(0.04)
+    assert found["no-op / cold  large"].verdict == "PASS"
+    assert found["re-render / cold  large"].verdict == "MISS"  # 15 %
+    assert found["10× / 1× time"].value == pytest.approx(12.0)
+    assert found["10× / 1× time"].verdict == "MISS"
+    assert found["10× / 1× time per audio minute"].value == pytest.approx(12 / 10.5)
+    assert found["10× / 1× audio duration"].verdict == ""
+    assert found["peak memory  large"].verdict == "MISS"
+    assert found["peak memory  samples × 10"].verdict == "PASS"
+
+
+def test_failed_build_is_not_a_number():
+    data = results()
+    data["samples"]["small"]["cold"] = run(1.0, ok=False)
+    found = {c.name: c for c in checks(data)}
+    assert found["cold / limit  small"].verdict == "n/a"
+    assert found["peak memory  small"].verdict == "n/a"
+
+
+def test_runs_table_has_a_row_per_run():
+    lines = runs_table(results()).splitlines()
+    assert lines[0].split() == [
+        "run",
+        "segs",
+        "audio",
+        "cold",
+        "per",
+        "min",
+        "peak",
+        "limit",
+        "naive",
+    ]
+    assert [line.split()[0] for line in lines[2:]] == [
+        "small",
+        "large",
+        "samples",
+        "samples",
+        "no-op",
+        "re-render",
+    ]
+    assert "50.0 s (failed)" in lines[3]
+    assert "1.7 s" in lines[2]  # 10 s for 6 minutes of audio
+
+
+def test_a_failed_scaling_build_gives_a_lower_bound():
+    data = results()
+    data["scaling"]["x10"] = {
+        "cold": run(330.0, ok=False),
+        "stored_segments": 300,
+        "stored_audio_seconds": 10000.0,
+    }
+    found = {c.name: c for c in checks(data)}
+    assert found["10× / 1× time"].value == pytest.approx(11.0)
+    assert "FAILED after 330 s" in found["10× / 1× time"].note
+    assert found["10× / 1× audio duration"].value == pytest.approx(10.0)
+    assert found["peak memory  samples × 10"].verdict == "n/a"

@@ -1,0 +1,145 @@
+"""Transcripts: sentence marks -> cues -> WebVTT and SRT (pure; no engine)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from audio.speech import Mark
+from audio.transcript import (
+    MAX_CUE_CHARS,
+    Cue,
+    _fewest_pieces,
+    clean_cue_text,
+    cues_for_episode,
+    split_cue_text,
+    srt,
+    webvtt,
+)
+
+LONG = (
+    "This is formalized as a constrained reinforcement learning problem: in addition to "
+    "maximizing the received reward, agents also have to respect constraints on a safety "
+    "cost function."
+)  # 174 characters
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Hello.", "Hello."),
+        ("  two\n lines\tand  spaces ", "two lines and spaces"),
+        ("a --> b", "a -> b"),
+        ("a ----> b", "a -> b"),
+        ("keep -> and - > as they are", "keep -> and - > as they are"),
+        ("", ""),
+    ],
+)
+def test_clean_cue_text(raw, clean):
+    assert clean_cue_text(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text, max_chars, pieces",
+    [
+        ("Short.", 84, ["Short."]),
+        ("x" * 84, 84, ["x" * 84]),
+        ("aaa bbb ccc ddd", 7, ["aaa bbb", "ccc ddd"]),
+        ("aaa, bbb ccc ddd eee", 12, ["aaa, bbb", "ccc ddd eee"]),  # not 3 for the comma
+        ("ab cdefghijkl", 5, ["ab", "cdefg", "hijkl"]),
+        ("aaa bbb, ccc ddd", 12, ["aaa bbb,", "ccc ddd"]),
+        ("abcdefghijkl mn", 5, ["abcde", "fghij", "kl mn"]),
+    ],
+)
+def test_split_cue_text(text, max_chars, pieces):
+    assert split_cue_text(text, max_chars) == tuple(pieces)
+
+
+@pytest.mark.parametrize("max_chars", [20, 42, 84])
+def test_split_cue_text_is_short_few_and_whole(max_chars):
+    pieces = split_cue_text(LONG, max_chars)
+    assert all(len(p) <= max_chars for p in pieces)
+    assert " ".join(pieces) == LONG
+    assert len(pieces) == _fewest_pieces(LONG, max_chars)
+
+
+def test_a_long_sentence_prefers_a_clause_break():
+    assert split_cue_text(LONG) == (
+        "This is formalized as a constrained reinforcement learning problem:",
+        "in addition to maximizing the received reward,",
+        "agents also have to respect constraints on a safety cost function.",
+    )
+
+
+def test_cues_are_offset_per_segment():
+    marks_a = [Mark(0, 1200, "Hello there."), Mark(1200, 2000, "Second.")]
+    marks_b = [Mark(0, 900, "Next segment.")]
+    assert cues_for_episode([(500, marks_a), (10_000, marks_b)]) == (
+        Cue(500, 1700, "Hello there."),
+        Cue(1700, 2500, "Second."),
+        Cue(10_000, 10_900, "Next segment."),
+    )
+
+
+def test_a_long_sentence_becomes_several_cues_timed_by_characters():
+    cues = cues_for_episode([(1000, [Mark(0, 17_400, LONG)])])
+    assert [c.text for c in cues] == list(split_cue_text(LONG))
+    assert cues[0].start_ms == 1000 and cues[-1].end_ms == 18_400
+    assert all(a.end_ms == b.start_ms for a, b in itertools.pairwise(cues))
+    for cue in cues:  # 100 ms per character here, spaces between cues included
+        assert abs((cue.end_ms - cue.start_ms) - 100 * len(cue.text)) <= 200
+
+
+def test_cues_never_overlap_and_keep_every_word():
+    marks_a = [Mark(0, 3000, "Ends late."), Mark(3000, 3000, "No time at all.")]
+    marks_b = [Mark(0, 500, "Starts early.")]
+    cues = cues_for_episode([(0, marks_a), (2000, marks_b)])
+    assert all(c.start_ms < c.end_ms for c in cues)
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(cues))
+    words = " ".join(c.text for c in cues)
+    assert sorted(words.split()) == sorted(" ".join(m.text for m in (*marks_a, *marks_b)).split())
+
+
+def test_empty_marks_give_no_cues():
+    assert cues_for_episode([(0, [Mark(0, 100, "  ")]), (500, [])]) == ()
+    assert webvtt(()) == "WEBVTT\n"
+    assert srt(()) == ""
+
+
+def test_webvtt_shape():
+    cues = cues_for_episode(
+        [(250, [Mark(0, 1500, "Tom & Jerry <3 -> fun"), Mark(1500, 17_400, LONG)])]
+    )
+    text = webvtt(cues)
+    assert text.startswith("WEBVTT\n\n")
+    blocks = text.strip("\n").split("\n\n")[1:]
+    assert len(blocks) == len(cues)
+    for block in blocks:
+        timing, *lines = block.split("\n")
+        assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}", timing)
+        assert 1 <= len(lines) <= 2
+        assert all("-->" not in line for line in lines)
+    assert "Tom &amp; Jerry &lt;3 -&gt; fun" in text
+    assert "00:00:00.250 --> 00:00:01.750" in text
+
+
+def test_srt_shape():
+    cues = (Cue(0, 1500, "One."), Cue(1500, 3_600_000 + 61_001, "Two --> three."))
+    assert srt(cues) == (
+        "1\n00:00:00,000 --> 00:00:01,500\nOne.\n\n"
+        "2\n00:00:01,500 --> 01:01:01,001\nTwo -> three.\n"
+    )
+
+
+def test_long_cue_text_is_two_lines_of_similar_length():
+    cue = Cue(0, 5000, split_cue_text(LONG)[1])
+    lines = webvtt([cue]).split("\n")[3:5]
+    assert " ".join(lines) == cue.text
+    assert all(len(line) <= MAX_CUE_CHARS // 2 for line in lines)
+
+
+def test_negative_times_are_refused():
+    with pytest.raises(ValueError, match="negative"):
+        srt([Cue(-1, 10, "x")])
