@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,8 @@ class Tags:
     """The episode-level fields of an ID3 tag.
 
     `artist` is the newsletter, `album` the show; `date` is ISO, "2019-12-04" or "2019";
-    `language` is the ISO 639-2 code of `comment`.
+    `language` is the ISO 639-2 code of `comment`; `cover` is the show's artwork (PNG or
+    JPEG bytes), embedded as the front cover.
     """
 
     title: str
@@ -85,6 +86,7 @@ class Tags:
     track: int | None = None
     comment: str = ""
     language: str = "eng"
+    cover: bytes | None = field(default=None, repr=False)
 
 
 def write_id3(mp3: Path, tags: Tags, chapters: Sequence[Chapter]) -> None:
@@ -125,7 +127,7 @@ def _check_tags(tags: Tags) -> None:
 
 
 def _episode_frames(tags: Tags) -> Iterator[Any]:
-    from mutagen.id3 import COMM, TALB, TDRC, TIT2, TPE1, TRCK
+    from mutagen.id3 import APIC, COMM, TALB, TDRC, TIT2, TPE1, TRCK, PictureType
 
     yield TIT2(encoding=3, text=[tags.title])
     yield TPE1(encoding=3, text=[tags.artist])
@@ -136,6 +138,11 @@ def _episode_frames(tags: Tags) -> Iterator[Any]:
         yield TRCK(encoding=3, text=[str(tags.track)])
     if tags.comment:
         yield COMM(encoding=3, lang=tags.language, desc="", text=[tags.comment])
+    if tags.cover:
+        mime = "image/png" if tags.cover.startswith(b"\x89PNG") else "image/jpeg"
+        yield APIC(
+            encoding=3, mime=mime, type=PictureType.COVER_FRONT, desc="Cover", data=tags.cover
+        )
 
 
 def _chapter_frames(chapters: Sequence[Chapter]) -> Iterator[Any]:

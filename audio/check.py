@@ -44,6 +44,7 @@ from audio.config import Config
 from audio.errors import EngineError
 from audio.feedext import npt
 from audio.model import Chapter
+from audio.transcript import Cue
 
 DURATION_TOLERANCE_MS = 30
 MANIFEST_NAME = "episode.json"
@@ -77,15 +78,6 @@ class Problem:
     def __str__(self) -> str:
         """The problem as "path: message", on one line."""
         return f"{self.path}: {' '.join(self.message.splitlines())}"
-
-
-@dataclass(frozen=True)
-class Cue:
-    """One cue of a caption file: times in milliseconds and its text as written."""
-
-    start_ms: int
-    end_ms: int
-    text: str
 
 
 def check_output(output_dir: Path, config: Config) -> list[Problem]:

@@ -73,7 +73,7 @@ _issue_argument = click.argument(
 )
 @click.option(
     "--settings",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help=f"Show settings file  [default: ISSUES/{SETTINGS_FILE}]",
 )

@@ -27,6 +27,8 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 # Bit rates an MPEG-1 Layer III stream (44.1 kHz) can have, in kbit/s.
+# The chime between sections plays inside the section pause (stitch.min_chime_lead()).
+MIN_CHIME_PAUSE = 0.8
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 
@@ -46,8 +48,14 @@ class Config:
     artwork: Path | None = None
     voice: str = "gmw/en-us"
     rate: int = 170
+    opinion_voice: str = "gmw/en-us+f3"
+    opinion_rate: int = 170
     volume: float = 1.0
     bitrate: int = 64
+    loudness: float = -16.0
+    chime: bool = True
+    intro_music: Path | None = None
+    outro_music: Path | None = None
     pause: float = 0.6
     section_pause: float = 1.4
     timeout: float = 120.0
@@ -74,8 +82,14 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "artwork": (str,),
     "voice": (str,),
     "rate": (int,),
+    "opinion_voice": (str,),
+    "opinion_rate": (int,),
     "volume": (int, float),
     "bitrate": (int,),
+    "loudness": (int, float),
+    "chime": (bool,),
+    "intro_music": (str,),
+    "outro_music": (str,),
     "pause": (int, float),
     "section_pause": (int, float),
     "timeout": (int, float),
@@ -156,15 +170,16 @@ def _check_choice(source: Path, key: str, value: Any) -> None:
 
 
 def _convert(values: dict[str, Any], source: Path) -> Config:
-    if "artwork" in values:
-        values["artwork"] = (source.parent / values["artwork"]).resolve()
+    for key in ("artwork", "intro_music", "outro_music"):
+        if key in values:
+            values[key] = (source.parent / values[key]).resolve() if values[key] else None
     if "sections" in values:
         if not all(isinstance(s, str) and s.strip() for s in values["sections"]):
             raise ConfigError(f"{source}: setting 'sections' must be a list of section names")
         values["sections"] = tuple(s.strip() for s in values["sections"])
     if "lexicon" in values:
         values["lexicon"] = _lexicon(source, values["lexicon"])
-    for key in ("volume", "pause", "section_pause", "timeout"):
+    for key in ("volume", "loudness", "pause", "section_pause", "timeout"):
         if key in values:
             values[key] = float(values[key])
     config = Config(**values)
@@ -203,8 +218,23 @@ def _check_values(source: Path, c: Config) -> None:
             f"setting 'bitrate' must be one of {', '.join(map(str, MP3_BITRATES))} (kbit/s), "
             f"not {c.bitrate}"
         )
-    if not 80 <= c.rate <= 450:
-        problems.append(f"setting 'rate' must be between 80 and 450 words per minute, not {c.rate}")
+    for key in ("rate", "opinion_rate"):
+        if not 80 <= getattr(c, key) <= 450:
+            problems.append(
+                f"setting {key!r} must be between 80 and 450 words per minute, "
+                f"not {getattr(c, key)}"
+            )
+    if not -30 <= c.loudness <= -10:
+        problems.append(f"setting 'loudness' must be between -30 and -10 LUFS, not {c.loudness}")
+    if c.chime and c.section_pause < MIN_CHIME_PAUSE:
+        problems.append(
+            f"setting 'section_pause' must be at least {MIN_CHIME_PAUSE} seconds "
+            "to fit the chime (or set chime = false)"
+        )
+    for key in ("intro_music", "outro_music"):
+        music = getattr(c, key)
+        if music is not None and not music.is_file():
+            problems.append(f"setting {key!r}: no such file {music}")
     if not 0.1 <= c.volume <= 1.0:
         problems.append(f"setting 'volume' must be between 0.1 and 1.0, not {c.volume}")
     for key in ("pause", "section_pause"):

@@ -8,6 +8,7 @@ whenever the artwork does, as Apple asks.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import textwrap
@@ -55,6 +56,7 @@ def default_cover(title: str) -> bytes:
     return out.getvalue()
 
 
+@functools.cache
 def show_artwork(artwork: Path | None, title: str) -> Artwork:
     """The artwork to publish: the configured file (checked), else a generated cover."""
     if artwork is None:

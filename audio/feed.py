@@ -28,6 +28,8 @@ from audio.model import Chapter, Episode
 
 FEED_NAME = "feed.xml"
 CHAPTERS_NAME = "chapters.json"
+TRANSCRIPT_VTT = "transcript.vtt"
+TRANSCRIPT_SRT = "transcript.srt"
 MP3_TYPE = "audio/mpeg"
 GENERATOR = "audio-edition"
 # Apple: values are limited to 255 characters unless stated otherwise.
@@ -168,6 +170,12 @@ def _add_item(fg: FeedGenerator, config: Config, episode: Episode) -> None:
         ours = feedext.of_entry(fe)
         ours.set_chapters(episode_url(config, episode, CHAPTERS_NAME))
         ours.set_simple_chapters(_simple_chapters(episode))
+    if episode.transcript:
+        ours = feedext.of_entry(fe)
+        ours.add_transcript(episode_url(config, episode, TRANSCRIPT_VTT), feedext.VTT_TYPE)
+        ours.add_transcript(
+            episode_url(config, episode, TRANSCRIPT_SRT), feedext.SRT_TYPE, rel="captions"
+        )
 
 
 def _simple_chapters(episode: Episode) -> list[Chapter]:

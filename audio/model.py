@@ -111,14 +111,32 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """One spoken sentence: its start and end in milliseconds, and its text.
+
+    From the synthesis, a sentence starts at its speech onset and ends where the next
+    one starts (so it includes the pause after it), or at the end of its utterance.
+    Times are from the start of the audio they belong to (the WAV, then the part).
+    """
+
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Part:
-    """One segment encoded as CBR MP3 frames (no ID3 tag, no Xing/Info frame)."""
+    """One segment encoded as CBR MP3 frames (no ID3 tag, no Xing/Info frame).
+
+    `marks` are its sentences, timed from the start of the part.
+    """
 
     key: str
     frames: int
     samples_per_frame: int
     sample_rate: int
     size: int
+    marks: tuple[Mark, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -142,7 +160,8 @@ class Episode:
     """A published episode, as its manifest (`output/<slug>/episode.json`) records it.
 
     `guid` and `published` are made once, at first publication, and never change.
-    `mp3` is the file name relative to the episode's directory.
+    `mp3` is the file name relative to the episode's directory; `transcript` says
+    whether its WebVTT and SRT transcripts are published next to it.
     """
 
     slug: str
@@ -156,3 +175,4 @@ class Episode:
     chapters: tuple[Chapter, ...] = ()
     number: int | None = None
     newsletter: str | None = None
+    transcript: bool = False

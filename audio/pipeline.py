@@ -15,6 +15,7 @@ how a hand-edited script is recognised).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -28,11 +29,11 @@ from urllib.parse import quote, urljoin
 
 from audio import chapters as chapter_io
 from audio import feed as feed_io
-from audio import speech, stitch
+from audio import site, speech, stitch, transcript
 from audio.config import Config
 from audio.cover import show_artwork
-from audio.errors import IssueError, SegmentError
-from audio.fsutil import Layout, atomic_path, write_bytes_atomic, write_text_atomic
+from audio.errors import ConfigError, IssueError, SegmentError
+from audio.fsutil import TEMP_PREFIX, Layout, atomic_path, write_bytes_atomic, write_text_atomic
 from audio.model import Chapter, Episode, Issue, Part, Segment
 from audio.parse import load_issue
 from audio.render import RenderJob, render_all
@@ -53,6 +54,8 @@ LAME_QUALITY = 5
 # before each section; a short breath after every segment.
 INTRO_LEAD = 0.3
 TAIL = 0.25
+# Silence between the narrator and the opinion voice, in seconds.
+VOICE_GAP = 0.35
 
 
 # --------------------------------------------------------------------------- events
@@ -277,6 +280,7 @@ def script_options(config: Config) -> ScriptOptions:
 def rendition(config: Config, kind: str) -> Rendition:
     """How a segment of `kind` sounds with these settings (part of its store key)."""
     lead = {"intro": INTRO_LEAD, "section": config.section_pause}.get(kind, config.pause)
+    before, after = _music(config, kind)
     return Rendition(
         engine=speech.engine_id(),
         voice=config.voice,
@@ -286,11 +290,41 @@ def rendition(config: Config, kind: str) -> Rendition:
         quality=LAME_QUALITY,
         lead=lead,
         tail=TAIL,
+        opinion_voice=config.opinion_voice or None,
+        opinion_rate=config.opinion_rate,
+        gap=VOICE_GAP,
+        loudness=config.loudness,
+        chime=config.chime and kind == "section",
+        music_before=_file_sha(before),
+        music_after=_file_sha(after),
     )
 
 
+def _music(config: Config, kind: str) -> tuple[Path | None, Path | None]:
+    """The music files played before and after a segment of `kind`."""
+    return (
+        config.intro_music if kind == "intro" else None,
+        config.outro_music if kind == "outro" else None,
+    )
+
+
+@functools.cache
+def _file_sha(path: Path | None) -> str | None:
+    """The SHA-256 of a file's content (None for no file)."""
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the music file: {e}") from e
+
+
 def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _sha_bytes(text.encode("utf-8"))
+
+
+def _sha_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def sync_script(
@@ -347,9 +381,15 @@ def run_build(plan: BuildPlan, config: Config, layout: Layout, *, jobs: int) -> 
             rendition=rendition(config, p.segment.kind),
             store_root=layout.store,
             timeout=config.timeout,
+            music_before=_music(config, p.segment.kind)[0],
+            music_after=_music(config, p.segment.kind)[1],
         )
         for _, p in unique.values()
     ]
+    if render_jobs:  # settings errors before any worker starts
+        speech.check_voice(config.voice, "voice")
+        if config.opinion_voice:
+            speech.check_voice(config.opinion_voice, "opinion_voice")
     rendered_keys: set[str] = set()
     for job, _part in render_all(render_jobs, workers=jobs):
         ep, _ = unique[job.key]
@@ -387,11 +427,12 @@ def publish_episode(
     )
     guid = (previous or {}).get("guid") or _new_guid(config, slug)
     published = _published(previous, plan.source)
-    tags = replace(tags, date=published.date().isoformat())
+    artwork = show_artwork(config.artwork, config.title)
+    tags = replace(tags, date=published.date().isoformat(), cover=artwork.data)
     mp3 = layout.mp3(slug)
     content = {
         "segments": [p.key for p in plan.segments],
-        "tags": asdict(tags),
+        "tags": {**asdict(tags), "cover": _sha_bytes(artwork.data)},
         "chapters": [asdict(c) for c in chapters],
     }
     content_sha = _sha(json.dumps(content, sort_keys=True, ensure_ascii=False))
@@ -416,7 +457,9 @@ def publish_episode(
         chapters=chapters,
         number=plan.issue.number,
         newsletter=plan.issue.newsletter,
+        transcript=True,
     )
+    _write_transcripts(layout.episode_dir(slug), chapters, parts)
     chapters_doc = chapter_io.chapters_json(chapters, title=title)
     _write_if_changed(
         layout.episode_dir(slug) / "chapters.json",
@@ -490,6 +533,15 @@ def _record_frames(record: dict) -> int:
     return round((record["end_ms"] - record["start_ms"]) * stitch.SAMPLE_RATE / 1152 / 1000)
 
 
+def _write_transcripts(folder: Path, chapters: Sequence[Chapter], parts: Sequence[Part]) -> None:
+    """Write the episode's WebVTT and SRT transcripts from its parts' sentence marks."""
+    cues = transcript.cues_for_episode(
+        [(c.start_ms, part.marks) for c, part in zip(chapters, parts, strict=True)]
+    )
+    _write_if_changed(folder / feed_io.TRANSCRIPT_VTT, transcript.webvtt(cues).encode("utf-8"))
+    _write_if_changed(folder / feed_io.TRANSCRIPT_SRT, transcript.srt(cues).encode("utf-8"))
+
+
 def _segment_url(segment: Segment) -> str | None:
     return next((item.url for item in segment.items if item.url), None)
 
@@ -552,6 +604,7 @@ def _manifest(episode: Episode, plan: EpisodePlan, parts: Sequence[Part], conten
         "description": episode.description,
         "number": episode.number,
         "newsletter": episode.newsletter,
+        "transcript": episode.transcript,
         "guid": episode.guid,
         "published": episode.published.isoformat(),
         "mp3": episode.mp3,
@@ -589,6 +642,7 @@ def episode_from_manifest(data: dict) -> Episode:
         chapters=tuple(Chapter(**c) for c in data["chapters"]),
         number=data.get("number"),
         newsletter=data.get("newsletter"),
+        transcript=bool(data.get("transcript")),
     )
 
 
@@ -611,19 +665,18 @@ def published_episodes(layout: Layout) -> tuple[Episode, ...]:
 
 
 def publish_feed(config: Config, layout: Layout) -> FeedWritten:
-    """Write `output/feed.xml` over all published episodes (only when it changes)."""
-    image_url = _publish_artwork(config, layout)
+    """Write `output/feed.xml` and the preview pages over all published episodes.
+
+    Each file is written only when it changes.
+    """
+    artwork = show_artwork(config.artwork, config.title)
+    _write_if_changed(layout.output / artwork.name, artwork.data)
+    image_url = urljoin(feed_io.feed_url(config), quote(artwork.name))
     episodes = published_episodes(layout)
     xml = feed_io.render_feed(config, episodes, image_url=image_url)
     changed = _write_if_changed(layout.feed, xml)
+    site.write_site(layout.output, config, episodes, artwork=artwork.name)
     return FeedWritten(layout.feed, len(episodes), changed)
-
-
-def _publish_artwork(config: Config, layout: Layout) -> str:
-    """Publish the show's artwork (or a generated cover) and return its URL."""
-    artwork = show_artwork(config.artwork, config.title)
-    _write_if_changed(layout.output / artwork.name, artwork.data)
-    return urljoin(feed_io.feed_url(config), quote(artwork.name))
 
 
 def segments_of(
@@ -642,7 +695,7 @@ def clean_temporary_files(layout: Layout) -> int:
     removed = 0
     if not layout.output.is_dir():
         return 0
-    for tmp in layout.output.rglob(".tmp-*"):
+    for tmp in layout.output.rglob(f"{TEMP_PREFIX}*"):
         try:
             if tmp.is_dir():
                 shutil.rmtree(tmp)

@@ -19,19 +19,24 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from audio import speech, stitch
 from audio.errors import EngineError
 from audio.model import Part
+from audio.script import voice_parts
 from audio.store import Rendition, Store
 
 
 @dataclass(frozen=True)
 class RenderJob:
-    """One segment to synthesize, encode and store under `key`."""
+    """One segment to synthesize, encode and store under `key`.
+
+    `music_before` and `music_after` are the files whose content hashes the rendition
+    carries (intro and outro music).
+    """
 
     key: str
     segment_id: str
@@ -40,41 +45,70 @@ class RenderJob:
     rendition: Rendition
     store_root: Path
     timeout: float
+    music_before: Path | None = None
+    music_after: Path | None = None
 
 
 def render_one(job: RenderJob) -> Part:
     """Synthesize, encode and store one segment in this process; return its part."""
-    voice = speech.Voice(job.rendition.voice, job.rendition.rate, job.rendition.volume)
+    r = job.rendition
+    narrator = speech.Voice(r.voice, r.rate, r.volume)
     store = Store(job.store_root)
     job.store_root.mkdir(parents=True, exist_ok=True)
     fd, wav_name = tempfile.mkstemp(dir=job.store_root, prefix=".tmp-", suffix=".wav")
     os.close(fd)
     wav = Path(wav_name)
     try:
-        speech.EspeakSynthesizer(voice, timeout=job.timeout).synthesize(job.text, wav)
+        marks = speech.EspeakSynthesizer(narrator, timeout=job.timeout).synthesize_parts(
+            _voiced_parts(job.text, r, narrator), wav, gap=r.gap
+        )
         data = stitch.encode_segment(
             wav,
-            lead=job.rendition.lead,
-            tail=job.rendition.tail,
-            bitrate=job.rendition.bitrate,
-            quality=job.rendition.quality,
+            lead=r.lead,
+            tail=r.tail,
+            bitrate=r.bitrate,
+            quality=r.quality,
+            loudness=r.loudness,
+            chime=r.chime,
+            music_before=job.music_before,
+            music_after=job.music_after,
         )
     finally:
         wav.unlink(missing_ok=True)
     scan = stitch.scan_frames(data)
+    offset = round(1000 * (r.lead + _music_seconds(job.music_before)))
     return store.put(
         job.key,
         data,
         frames=scan.frames,
         samples_per_frame=scan.samples_per_frame,
         sample_rate=scan.sample_rate,
+        marks=[replace(m, start_ms=m.start_ms + offset, end_ms=m.end_ms + offset) for m in marks],
     )
+
+
+def _voiced_parts(
+    text: str, r: Rendition, narrator: speech.Voice
+) -> list[tuple[str, speech.Voice]]:
+    """The segment's text as (text, voice) runs: opinions in the second voice, if any."""
+    if not r.opinion_voice:
+        return [(text, narrator)]
+    opinion = speech.Voice(r.opinion_voice, r.opinion_rate, r.volume)
+    voices = {"narrator": narrator, "opinion": opinion}
+    return [(part, voices[role]) for role, part in voice_parts(text)]
+
+
+def _music_seconds(path: Path | None) -> float:
+    """How long the music before the speech lasts, as encode_segment places it."""
+    if path is None:
+        return 0.0
+    return len(stitch.load_music(path, stitch.SAMPLE_RATE)) / stitch.SAMPLE_RATE
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["audio.render"])
+        ctx.set_forkserver_preload(["audio.render", "audio.loudness"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -21,14 +21,15 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from audio import feed as feed_io
-from audio.check import Cue, parse_vtt
+from audio.check import parse_vtt
 from audio.config import Config
 from audio.fsutil import write_text_atomic
 from audio.model import Chapter, Episode
+from audio.transcript import Cue
 
 PAGE_NAME = "index.html"
-TRANSCRIPT_VTT = "transcript.vtt"
-TRANSCRIPT_SRT = "transcript.srt"
+TRANSCRIPT_VTT = feed_io.TRANSCRIPT_VTT
+TRANSCRIPT_SRT = feed_io.TRANSCRIPT_SRT
 
 _TAG = re.compile(r"<[^>]*>")
 

@@ -30,7 +30,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
-from audio.errors import EngineError
+from audio.errors import EngineError, VoiceError
+from audio.fsutil import TEMP_PREFIX
+from audio.model import Mark
 
 INSTALL_HINT = "sudo apt-get install espeak-ng"
 
@@ -138,8 +140,11 @@ def _languages(address: int | None) -> tuple[str, ...]:
     return tuple(languages)
 
 
-def _check_voice(name: str) -> None:
-    """Raise EngineError unless espeak-ng knows the voice `name` (id, name or language)."""
+def check_voice(name: str, setting: str | None = None) -> None:
+    """Raise VoiceError unless espeak-ng knows the voice `name` (id, name or language).
+
+    `setting` names the show setting the voice came from, for the message.
+    """
     voices = list_voices()
     known = {v.id for v in voices} | {v.name.lower() for v in voices}
     known |= {lang.lower() for v in voices for lang in v.languages}
@@ -148,7 +153,8 @@ def _check_voice(name: str) -> None:
         return
     close = difflib.get_close_matches(base, [v.id for v in voices], n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise EngineError(f"unknown espeak-ng voice {name!r}{hint}")
+    where = f"setting {setting!r}: " if setting else ""
+    raise VoiceError(f"{where}unknown espeak-ng voice {name!r}{hint}")
 
 
 # --- the engine and its events -----------------------------------------------------------
@@ -265,19 +271,6 @@ MAX_UTTERANCE_CHARS = 1500
 
 
 @dataclass(frozen=True)
-class Mark:
-    """One spoken sentence: its start and end in the WAV, in milliseconds, and its text.
-
-    A sentence starts at its speech onset and ends where the next one starts (so it
-    includes the pause after it), or at the end of its utterance's audio.
-    """
-
-    start_ms: int
-    end_ms: int
-    text: str
-
-
-@dataclass(frozen=True)
 class EspeakSynthesizer:
     """The espeak-ng voice, through pyttsx3: one call per fresh process.
 
@@ -316,13 +309,13 @@ class EspeakSynthesizer:
         if gap < 0:
             raise ValueError(f"gap must not be negative, not {gap}")
         for name in dict.fromkeys(voice.name for _, voice in parts):
-            _check_voice(name)
+            check_voice(name)
         if not out.parent.is_dir():
             raise EngineError(f"cannot write {out}: no such directory")
         out.unlink(missing_ok=True)
         deadline = time.monotonic() + self.timeout
         session = _engine()
-        scratch = out.with_name(f".{out.name}.utterance.wav")
+        scratch = out.with_name(f"{TEMP_PREFIX}{out.stem}.utterance.wav")
         marks: list[Mark] = []
         try:
             with wave.open(str(out), "wb") as sink:

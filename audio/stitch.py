@@ -222,7 +222,7 @@ def _keep_peaks_down(samples: np.ndarray, data: bytes, bitrate: int, quality: in
     if not len(samples):
         return data
     for fix in range(_LOCAL_FIXES + _GLOBAL_FIXES):
-        peaks = ld.sample_peaks(_decode(data), SAMPLE_RATE)
+        peaks = ld.sample_peaks(_decode(data), SAMPLE_RATE, above_dbtp=MP3_PEAK_DBTP)
         over = np.flatnonzero(peaks > 10 ** (MP3_PEAK_DBTP / 20))
         if not len(over):
             return data
@@ -245,22 +245,30 @@ _FFMPEG_DECODE = ("ffmpeg", "-v", "error", "-f", "mp3", "-i", "pipe:0", "-f", "f
 def _decode(data: bytes) -> np.ndarray:
     """MP3 `data` decoded by ffmpeg: mono float samples at 44.1 kHz."""
     import subprocess
+    import tempfile
 
     import numpy as np
 
-    try:
-        done = subprocess.run(
-            [*_FFMPEG_DECODE, "-ar", str(SAMPLE_RATE), "pipe:1"],
-            input=data,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError as e:
-        raise EngineError("ffmpeg not found; install it with: sudo apt-get install ffmpeg") from e
-    if done.returncode != 0:
-        reason = (done.stderr.decode(errors="replace").strip().splitlines() or ["?"])[0]
-        raise EngineError(f"ffmpeg could not decode an encoded segment: {reason}")
-    return np.frombuffer(done.stdout, dtype="<f4").astype(np.float64)
+    # The samples go to a temporary file, not a pipe: reading tens of megabytes from a
+    # pipe costs Python thousands of polls, more than ffmpeg takes to decode them.
+    with tempfile.TemporaryFile() as out:
+        try:
+            done = subprocess.run(
+                [*_FFMPEG_DECODE, "-ar", str(SAMPLE_RATE), "pipe:1"],
+                input=data,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
+        except FileNotFoundError as e:
+            raise EngineError(
+                "ffmpeg not found; install it with: sudo apt-get install ffmpeg"
+            ) from e
+        if done.returncode != 0:
+            reason = (done.stderr.decode(errors="replace").strip().splitlines() or ["?"])[0]
+            raise EngineError(f"ffmpeg could not decode an encoded segment: {reason}")
+        out.seek(0)
+        return np.frombuffer(out.read(), dtype="<f4").astype(np.float64)
 
 
 def load_music(

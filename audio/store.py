@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from audio.fsutil import write_bytes_atomic, write_text_atomic
-from audio.model import Part
+from audio.model import Mark, Part
 
-STORE_VERSION = 1
+STORE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,13 @@ class Rendition:
     quality: int
     lead: float
     tail: float
+    opinion_voice: str | None = None
+    opinion_rate: int = 170
+    gap: float = 0.35
+    loudness: float | None = -16.0
+    chime: bool = False
+    music_before: str | None = None  # SHA-256 of the music file's content
+    music_after: str | None = None
 
 
 def segment_key(spoken: str, rendition: Rendition) -> str:
@@ -79,6 +87,7 @@ class Store:
                 samples_per_frame=int(record["samples_per_frame"]),
                 sample_rate=int(record["sample_rate"]),
                 size=int(record["size"]),
+                marks=tuple(Mark(int(a), int(b), str(t)) for a, b, t in record["marks"]),
             )
             digest = record["sha256"]
         except (KeyError, TypeError, ValueError):
@@ -88,10 +97,17 @@ class Store:
         return part
 
     def put(
-        self, key: str, data: bytes, *, frames: int, samples_per_frame: int, sample_rate: int
+        self,
+        key: str,
+        data: bytes,
+        *,
+        frames: int,
+        samples_per_frame: int,
+        sample_rate: int,
+        marks: Sequence[Mark] = (),
     ) -> Part:
-        """Store the frames of one segment; the record is written last."""
-        part = Part(key, frames, samples_per_frame, sample_rate, len(data))
+        """Store the frames of one segment and its sentence marks; the record is written last."""
+        part = Part(key, frames, samples_per_frame, sample_rate, len(data), tuple(marks))
         write_bytes_atomic(self.audio_path(key), data)
         record = {
             "frames": frames,
@@ -99,6 +115,7 @@ class Store:
             "sample_rate": sample_rate,
             "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
+            "marks": [[m.start_ms, m.end_ms, m.text] for m in marks],
         }
         write_text_atomic(self._record_path(key), json.dumps(record, sort_keys=True) + "\n")
         return part

@@ -461,12 +461,6 @@ def test_bad_settings_are_one_line_naming_the_setting(folder, settings, files, c
     assert not (folder / "output" / "feed.xml").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown voice is found only when a segment renders, as an engine failure of "
-    "that segment (exit 3): needs speech.check_voice raising errors.VoiceError and a check "
-    "in pipeline.run_build before rendering (see the report of issue 6)",
-)
 def test_unknown_voice_is_a_settings_error_before_rendering(folder):
     (folder / "issues" / "show.toml").write_text('voice = "en-uss"\n', encoding="utf-8")
     line = error_line(run(folder, "build", "-j", "1", "issues/sample.txt"), 1)
@@ -523,11 +517,6 @@ def test_unknown_voice_is_a_settings_error_before_rendering(folder):
             2,
             r"Error: .*'nope\.toml' does not exist\.",
             id="missing-settings-file",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="--settings FILE that does not exist is ignored (defaults); needs "
-                "exists=True on the option in cli.py, see the report of issue 6",
-            ),
         ),
     ],
 )

@@ -21,8 +21,9 @@ from mutagen.id3 import ID3, CTOCFlags
 from PIL import Image
 
 from audio.chapters import Tags, read_chapters, write_id3
-from audio.check import Cue, Problem, check_output, parse_srt, parse_vtt
+from audio.check import Problem, check_output, parse_srt, parse_vtt
 from audio.config import Config
+from audio.transcript import Cue
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "alignment-newsletter-076.txt"

@@ -10,7 +10,9 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import pyloudnorm
 import pytest
+from scipy.ndimage import maximum_filter1d
 
 from audio import loudness as ld
 from audio.speech import EspeakSynthesizer, Voice
@@ -88,6 +90,95 @@ def test_silence_measures_minus_infinity():
     assert ld.integrated_loudness(np.zeros(RATE), RATE) == -math.inf
     assert ld.integrated_loudness(np.zeros(0), RATE) == -math.inf
     assert ld.true_peak_db(np.zeros(10), RATE) == -math.inf
+
+
+@pytest.mark.parametrize("rate", [16000, 22050, 44100, 48000])
+@pytest.mark.parametrize("seconds", [0.4, 0.45, 1.0, 3.37, 12.0])
+def test_integrated_loudness_is_pyloudnorms(rate, seconds):
+    x = speechlike(rate, seconds=seconds, seed=round(seconds * 100))
+    x[: len(x) // 3] *= 0.01  # a quiet stretch, for the relative gate
+    n = max(len(x), math.ceil(ld.BLOCK_SECONDS * rate))
+    x = np.concatenate((x, np.zeros(n - len(x))))
+    expected = float(pyloudnorm.Meter(rate).integrated_loudness(x))
+    assert ld.integrated_loudness(x, rate) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("rate", [22050, 44100])
+@pytest.mark.parametrize("level_db", [-30.0, -12.0, -6.0, -1.0, 3.0])
+def test_peaks_above_a_level_are_the_full_ones_where_they_count(rate, level_db):
+    x = 0.5 * speechlike(rate, seconds=3) / np.abs(speechlike(rate, seconds=3)).max()
+    full = ld.sample_peaks(x, rate)
+    fast = ld.sample_peaks(x, rate, above_dbtp=level_db)
+    over = full > 10 ** (level_db / 20)
+    assert np.array_equal(fast > 10 ** (level_db / 20), over)
+    assert np.allclose(fast[over], full[over], rtol=1e-12, atol=0)
+    assert np.all(np.abs(x) <= fast) and np.all(fast[~over] <= full[~over])
+
+
+@pytest.mark.parametrize("n", [1, 5, 16, 17, 100, 1001])
+def test_true_peak_is_the_largest_sample_peak(n):
+    x = np.random.default_rng(n).standard_normal(n)
+    assert ld.true_peak_db(x, RATE) == pytest.approx(
+        20 * math.log10(ld.sample_peaks(x, RATE).max()), abs=1e-12
+    )
+
+
+def test_the_peak_bound_holds_for_the_worst_signal():
+    # Samples of the signs of the taps of one phase: the interpolated point there
+    # reaches the sum of their magnitudes, which `_overshoot` must cover.
+    taps = ld._phase_taps(4)
+    phase = int(np.argmax(np.abs(taps).sum(axis=0)))
+    x = np.zeros(64)
+    x[20:33] = np.sign(taps[:, phase])
+    assert ld.sample_peaks(x, RATE).max() <= ld._overshoot(4)
+    assert ld.sample_peaks(x, RATE).max() > 0.99 * ld._overshoot(4)
+    assert np.array_equal(ld.sample_peaks(x, RATE, above_dbtp=0.0), ld.sample_peaks(x, RATE))
+
+
+def dense_envelope(need: np.ndarray, rate: int) -> np.ndarray:
+    """The limiter's envelope computed over every sample (the original, plain form)."""
+    positive = need > 0
+    step = 1.0 / (ld.RELEASE * rate)
+    ramp = np.arange(len(need)) * step
+    log_need = np.full(len(need), -np.inf)
+    log_need[positive] = np.log(need[positive])
+    att = np.exp(np.maximum.accumulate(log_need + ramp) - ramp)
+    att[(att < ld.RELEASE_FLOOR_DB) & ~positive] = 0.0
+    half = max(1, round(ld.ATTACK * rate / 2))
+    size = 2 * half + 1
+    ahead = maximum_filter1d(att, size=size, origin=-(size // 2), mode="constant")
+    micro = np.ceil(ahead * 1e6).astype(np.int64)
+    width = half + 1
+    return ld._box_sum(ld._box_sum(micro, width), width) / (width * width * 1e6)
+
+
+@pytest.mark.parametrize("n", [1, 7, 300, 20000])
+@pytest.mark.parametrize("rate", [8000, 22050, 44100])
+def test_envelope_equals_its_plain_form(n, rate):
+    rng = np.random.default_rng(n + rate)
+    need = np.where(rng.random(n) < 0.02, rng.random(n) * 6, 0.0)
+    need[rng.random(n) < 0.005] = 1e-4  # needs under the release floor
+    assert np.array_equal(ld._envelope(need, rate), dense_envelope(need, rate))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 221, 1000])
+def test_max_ahead_is_a_forward_running_maximum(size):
+    values = np.random.default_rng(size).random(777)
+    expected = maximum_filter1d(values, size=size, origin=-(size // 2), mode="constant")
+    assert np.array_equal(ld._max_ahead(values, size), expected)
+
+
+def test_normalize_lands_on_its_target_in_one_full_pass(monkeypatch):
+    x = set_loudness(speechlike(RATE, seconds=20), RATE, -21.0)
+    passes = []
+    envelope = ld._envelope
+    monkeypatch.setattr(
+        ld, "_envelope", lambda need, rate: passes.append(rate) or envelope(need, rate)
+    )
+    y = ld.normalize(x, RATE)
+    assert passes.count(RATE) == 1  # the sketch's passes run at a lower rate
+    assert ld.integrated_loudness(y, RATE) == pytest.approx(-16.0, abs=ld.TOLERANCE_LU)
+    assert ld.true_peak_db(y, RATE) <= ld.CEILING_DBTP
 
 
 # --- normalizing -----------------------------------------------------------------------

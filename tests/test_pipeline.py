@@ -9,20 +9,35 @@ on a copy of it, so only what they change is synthesized again.
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
+import numpy as np
 import podcastparser
+import pyloudnorm
 import pytest
+from lxml import etree
 from mutagen.id3 import ID3
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service as ChromeService
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from audio.check import parse_srt, parse_vtt
+from audio.serve import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("alignment-newsletter-062.txt", "alignment-newsletter-076.txt")
 SLUGS = ("alignment-newsletter-062", "alignment-newsletter-076")
+NULL = ("-f", "null", "-")  # ffmpeg: decode, write nothing
 
 
 def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -147,6 +162,72 @@ def test_chapters_json_matches_the_audio(built):
     ]
 
 
+def decoded(mp3: Path) -> np.ndarray:
+    """The whole MP3 decoded by ffmpeg: mono float samples at 44.1 kHz."""
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(mp3), "-f", "f32le", "-ac", "1", "-ar", "44100", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(pcm, dtype="<f4").astype(np.float64)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_loudness_and_true_peak_of_the_episode(built, slug):
+    samples = decoded(mp3_of(built, slug))
+    meter = pyloudnorm.Meter(44100)
+    episode = meter.integrated_loudness(samples)
+    assert abs(episode - -16.0) <= 1.0
+    for chapter in manifest(built, slug)["chapters"]:
+        part = samples[round(chapter["start_ms"] * 44.1) : round(chapter["end_ms"] * 44.1)]
+        assert abs(meter.integrated_loudness(part) - episode) <= 1.5, chapter["title"]
+
+    # True peak by an independent meter: ffmpeg's EBU R128 filter, oversampled.
+    summary = subprocess.run(
+        ["ffmpeg", "-nostats", "-i", str(mp3_of(built, slug)), "-af", "ebur128=peak=true", *NULL],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr.rsplit("True peak:", 1)[1]
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    assert peak <= -1.0
+
+
+def test_cover_art_is_embedded_and_in_the_feed(built):
+    output = built / "output"
+    (cover,) = output.glob("cover-*.png")
+    (apic,) = ID3(mp3_of(built, "alignment-newsletter-076")).getall("APIC")
+    assert apic.type == 3  # front cover
+    assert apic.mime == "image/png"
+    assert apic.data == cover.read_bytes()
+    channel = feedparser.parse((output / "feed.xml").read_bytes()).feed
+    assert channel.image.href == f"http://localhost:8000/{cover.name}"
+
+
+def test_transcript_follows_the_script_with_times_from_the_synthesis(built):
+    slug = "alignment-newsletter-076"
+    folder = built / "output" / slug
+    cues = parse_vtt((folder / "transcript.vtt").read_text(encoding="utf-8"))
+    assert parse_srt((folder / "transcript.srt").read_text(encoding="utf-8")) == cues
+    record = manifest(built, slug)
+    for segment, chapter in zip(record["segments"], record["chapters"], strict=True):
+        inside = [c for c in cues if chapter["start_ms"] <= c.start_ms < chapter["end_ms"]]
+        assert inside[-1].end_ms <= chapter["end_ms"]
+        script = (folder / "scripts" / f"{segment['id']}.txt").read_text(encoding="utf-8")
+        assert " ".join(" ".join(c.text for c in inside).split()) == " ".join(script.split())
+
+    # A cue that starts a sentence starts where the voice pauses: within 50 ms of a
+    # quiet 10 ms stretch of the decoded audio. Guessed times drift by far more.
+    samples = decoded(folder / f"{slug}.mp3")
+    frames = samples[: len(samples) // 441 * 441].reshape(-1, 441)
+    quiet_ms = np.flatnonzero(np.sqrt((frames**2).mean(axis=1)) < 10 ** (-50 / 20)) * 10
+    ends = (".", "?", "!")
+    starts = [c.start_ms for p, c in itertools.pairwise(cues) if p.text.endswith(ends)]
+    assert len(starts) >= 20
+    for start in starts:
+        assert np.abs(quiet_ms - start).min() <= 50, start
+
+
 def test_feed_parses_in_podcast_clients(built):
     xml = (built / "output" / "feed.xml").read_bytes()
     feed_url = "http://localhost:8000/feed.xml"
@@ -172,6 +253,25 @@ def test_feed_parses_in_podcast_clients(built):
         (enclosure,) = entry.enclosures
         slug = enclosure.href.rsplit("/", 1)[-1].removesuffix(".mp3")
         assert int(enclosure.length) == mp3_of(built, slug).stat().st_size
+
+
+def test_feed_links_chapters_and_transcripts_of_each_episode(built):
+    root = etree.fromstring((built / "output" / "feed.xml").read_bytes())
+    ns = {"podcast": "https://podcastindex.org/namespace/1.0"}
+    for item in root.iter("item"):
+        slug = item.find("enclosure").get("url").rsplit("/", 2)[-2]
+        base = f"http://localhost:8000/{slug}/"
+        (chapters,) = item.findall("podcast:chapters", ns)
+        assert chapters.attrib == {
+            "url": base + "chapters.json",
+            "type": "application/json+chapters",
+        }
+        assert [t.attrib for t in item.findall("podcast:transcript", ns)] == [
+            {"url": base + "transcript.vtt", "type": "text/vtt"},
+            {"url": base + "transcript.srt", "type": "application/x-subrip", "rel": "captions"},
+        ]
+        for name in ("chapters.json", "transcript.vtt", "transcript.srt"):
+            assert (built / "output" / slug / name).is_file()
 
 
 def test_scripts_are_written_for_the_editor(built):
@@ -388,3 +488,51 @@ def test_jobs_do_not_change_the_bytes(built, tmp_path):
     assert (folder / "output" / "feed.xml").read_bytes() == (
         built / "output" / "feed.xml"
     ).read_bytes()
+
+
+# --------------------------------------------------------------------------- a browser
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    """Debian's headless Chromium, driven through its chromedriver (`make test` installs both)."""
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and chromedriver, "needs Debian's chromium and chromium-driver (make test)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--mute-audio"):
+        options.add_argument(flag)
+    options.add_argument("--autoplay-policy=no-user-gesture-required")
+    driver = webdriver.Chrome(service=ChromeService(chromedriver), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_episode_page_plays_and_seeks_in_chromium(built, browser):
+    slug = "alignment-newsletter-076"
+    record = manifest(built, slug)
+    server = make_server(built / "output", port=0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        browser.get(f"{server.url}{slug}/")
+        wait = WebDriverWait(browser, 60)
+        wait.until(lambda b: b.execute_script("return player.readyState >= 1"))  # metadata
+        duration = browser.execute_script("return player.duration")
+        assert abs(duration * 1000 - record["duration_ms"]) <= 50
+
+        buttons = browser.find_elements(By.CSS_SELECTOR, 'button[data-kind="chapter"]')
+        assert [b.get_attribute("data-start") for b in buttons] == [
+            f"{c['start_ms'] / 1000:.3f}" for c in record["chapters"]
+        ]
+        chapter = record["chapters"][4]
+        buttons[4].click()
+        wait.until(lambda b: b.execute_script("return !player.seeking"))
+        now = browser.execute_script("return player.currentTime")
+        assert chapter["start_ms"] / 1000 - 0.001 <= now < chapter["end_ms"] / 1000
+        assert now - chapter["start_ms"] / 1000 < 5.0  # where the chapter starts, not later
+    finally:
+        server.shutdown()
+        server.server_close()
