@@ -23,6 +23,9 @@ from audio.model import Chapter
 from audio.stitch import frames_to_ms
 
 TOC_ID = "toc"
+# A CTOC frame counts its entries in one byte: with more chapters, the top-level "toc"
+# lists sub-tables "toc-1", "toc-2", ... of at most this many chapters each.
+TOC_ENTRIES = 255
 JSON_CHAPTERS_VERSION = "1.2.0"
 # A fixed amount of padding after the tag, so saving the same tag gives the same bytes
 # whatever tag the file had before. 0 keeps files small; every save rewrites the tag.
@@ -160,12 +163,53 @@ def _chapter_frames(chapters: Sequence[Chapter]) -> Iterator[Any]:
             end_time=c.end_ms,
             sub_frames=sub_frames,
         )
+    ids = [c.element_id for c in chapters]
+    if len(ids) <= TOC_ENTRIES:
+        yield CTOC(
+            element_id=TOC_ID,
+            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            child_element_ids=ids,
+            sub_frames=[],
+        )
+        return
+    parts = [ids[i : i + TOC_ENTRIES] for i in range(0, len(ids), TOC_ENTRIES)]
     yield CTOC(
         element_id=TOC_ID,
         flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-        child_element_ids=[c.element_id for c in chapters],
+        child_element_ids=[f"{TOC_ID}-{n}" for n in range(1, len(parts) + 1)],
         sub_frames=[],
     )
+    for n, part in enumerate(parts, 1):
+        yield CTOC(
+            element_id=f"{TOC_ID}-{n}",
+            flags=CTOCFlags.ORDERED,
+            child_element_ids=part,
+            sub_frames=[],
+        )
+
+
+def toc_order(id3: Any) -> list[str] | None:
+    """The element ids the top-level CTOC of mutagen's `id3` lists, sub-tables expanded
+    in place; None without a top-level CTOC."""
+    from mutagen.id3 import CTOCFlags
+
+    tocs = {t.element_id: t for t in id3.getall("CTOC")}
+    top = next((t for t in tocs.values() if t.flags & CTOCFlags.TOP_LEVEL), None)
+    if top is None:
+        return None
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def expand(toc: Any) -> None:
+        seen.add(toc.element_id)
+        for child in toc.child_element_ids:
+            if child in tocs and child not in seen:
+                expand(tocs[child])
+            elif child not in tocs:
+                order.append(child)
+
+    expand(top)
+    return order
 
 
 def _put_chapters_in_order(mp3: Path, ids: Sequence[str]) -> None:
@@ -212,16 +256,16 @@ def read_chapters(mp3: Path) -> tuple[Chapter, ...]:
 
     Without a top-level CTOC, chapters come in time order; without a tag, none.
     """
-    from mutagen.id3 import ID3, CTOCFlags, ID3NoHeaderError
+    from mutagen.id3 import ID3, ID3NoHeaderError
 
     try:
         id3 = ID3(mp3)
     except ID3NoHeaderError:
         return ()
     chaps = {frame.element_id: frame for frame in id3.getall("CHAP")}
-    tocs = [t for t in id3.getall("CTOC") if t.flags & CTOCFlags.TOP_LEVEL]
-    if tocs:
-        order = [i for i in tocs[0].child_element_ids if i in chaps]
+    listed = toc_order(id3)
+    if listed is not None:
+        order = [i for i in listed if i in chaps]
     else:
         order = sorted(chaps, key=lambda i: (chaps[i].start_time, chaps[i].end_time))
     return tuple(_chapter(chaps[i]) for i in order)

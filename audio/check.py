@@ -383,7 +383,7 @@ def _frames_duration(data: bytes, say: Say) -> int | None:
 
 def _mutagen_chapters(mp3: Path, say: Say) -> tuple[Chapter, ...] | None:
     from mutagen import MutagenError
-    from mutagen.id3 import ID3, CTOCFlags, ID3NoHeaderError
+    from mutagen.id3 import ID3, ID3NoHeaderError
 
     try:
         id3 = ID3(mp3)
@@ -394,10 +394,10 @@ def _mutagen_chapters(mp3: Path, say: Say) -> tuple[Chapter, ...] | None:
         say(f"mutagen cannot read the ID3 tag: {e}")
         return None
     chaps = {frame.element_id for frame in id3.getall("CHAP")}
-    tocs = [t for t in id3.getall("CTOC") if t.flags & CTOCFlags.TOP_LEVEL]
-    if chaps and not tocs:
+    listed = chapter_io.toc_order(id3)
+    if chaps and listed is None:
         say("the ID3 tag has CHAP frames but no top-level CTOC")
-    elif tocs and set(tocs[0].child_element_ids) != chaps:
+    elif listed is not None and set(listed) != chaps:
         say("the ID3 CTOC does not list exactly the CHAP frames")
     return chapter_io.read_chapters(mp3)
 

@@ -8,6 +8,7 @@ with the error's exit code (1 user error, 2 usage error, 3 engine or tool failur
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
 from audio.fsutil import Layout, output_lock
 from audio.script import structure
+
+# An unexpected exception (a bug) is shown as one line with this exit code, or with its
+# traceback when this environment variable is set.
+TRACEBACK_ENV = "AUDIO_EDITION_TRACEBACK"
+INTERNAL_ERROR = 3
 
 
 class _AudioClickError(click.ClickException):
@@ -36,6 +42,15 @@ class AudioGroup(click.Group):
             return super().invoke(ctx)
         except AudioError as e:
             raise _AudioClickError(str(e), e.exit_code) from e
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as e:
+            # A bug of ours: one line, and the traceback when asked for.
+            if os.environ.get(TRACEBACK_ENV):
+                raise
+            where = f"set {TRACEBACK_ENV}=1 to see where"
+            message = f"internal error: {type(e).__name__}: {e} ({where})"
+            raise _AudioClickError(message, INTERNAL_ERROR) from e
 
 
 @dataclass(frozen=True)

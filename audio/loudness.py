@@ -52,6 +52,9 @@ The result is deterministic: no randomness, no dither, exact integer or max-base
 where a float difference could add up, and callers quantize to 16 bits, which hides
 last-bit differences of float functions between machines.
 
+`normalize_stream` does the same for a long 16-bit signal (resampled on the way) a chunk
+at a time, in bounded memory; see the section comment above it.
+
 `attenuate` applies the limiter's smooth gain to any per-sample need (stitch uses it to
 turn down the few spots where MP3 coding lifted a peak).
 
@@ -64,7 +67,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyloudnorm
@@ -638,3 +641,314 @@ def to_pcm16(samples: np.ndarray) -> bytes:
 def from_pcm16(pcm: bytes) -> np.ndarray:
     """16-bit little-endian PCM bytes as float samples, full scale 1.0."""
     return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+
+
+# --- streaming -------------------------------------------------------------------------
+#
+# `normalize_stream` does what `resample` then `normalize` do, for a long 16-bit signal,
+# a chunk at a time, so that its memory does not grow with the signal (apart from the
+# 16-bit source, its sketch, 8 bytes per 4 samples at 22.05 kHz, and the 100 ms hops):
+#
+# - resampling is a polyphase FIR, local: each chunk is resampled from its stretch of
+#   the source with enough samples around it (`_Resampled`);
+# - K-weighting carries the filters' state from chunk to chunk, and only the sums of
+#   the 100 ms hops are kept, which is all the gating needs;
+# - true peaks need 7 samples around each sample; the limiter's envelope at a sample
+#   depends on the needs from `_reach` samples before it to a few after it (the
+#   release decays under `RELEASE_FLOOR_DB` within that), so each chunk is limited on
+#   a window with that much context and the same numbers come out, up to rounding;
+# - the loudness that sets the first gain, and the sketch its search runs on
+#   (`_Analysis`), are taken from the source at its own rate, a window at a time:
+#   resampling moves them by hundredths of an LU, and the pass measures anyway;
+# - the pass (gain, limiter, loudness and true peak of the result) writes its result
+#   to a temporary file as 32-bit floats; the best pass is read back, capped (`_cap`).
+#
+# Chunk boundaries are fixed multiples of `STREAM_CHUNK`, so the output depends only on
+# the input.
+STREAM_CHUNK = 1 << 18  # samples at the output rate (about 6 s at 44.1 kHz)
+_CONTEXT = 8  # samples around a stretch that its true peaks depend on (7, and 1 spare)
+
+
+class _Resampled:
+    """16-bit `pcm` at `rate` resampled to `new_rate`, a stretch at a time."""
+
+    def __init__(self, pcm: np.ndarray, rate: int, new_rate: int) -> None:
+        _check_rate(rate)
+        _check_rate(new_rate)
+        common = math.gcd(rate, new_rate)
+        self.pcm = pcm
+        self.rate = new_rate
+        self.up, self.down = new_rate // common, rate // common
+        self.length = -(-len(pcm) * self.up // self.down)
+        # resample_poly's filter reaches 10 * max(up, down) upsampled samples each way.
+        self.pad = -(-10 * max(self.up, self.down) // self.up) + 2
+
+    def get(self, start: int, stop: int) -> np.ndarray:
+        """Samples start to stop (0 <= start <= stop <= length) of the resampled signal."""
+        if self.up == self.down:
+            return self.pcm[start:stop].astype(np.float64) / 32768.0
+        up, down = self.up, self.down
+        first = max(0, (start * down // up - self.pad) // down * down)
+        last = min(len(self.pcm), -(-stop * down // up) + self.pad)
+        piece = self.pcm[first:last].astype(np.float64) / 32768.0
+        offset = first * up // down  # the output sample that piece[0] becomes
+        return resample_poly(piece, up, down)[start - offset : stop - offset]
+
+
+def _reach(rate: float, top_need: float) -> tuple[int, int]:
+    """(before, after): how many samples of need before and after a stretch decide the
+    limiter's envelope there, when no need exceeds `top_need` dB."""
+    half = max(1, round(ATTACK * rate / 2))
+    decay = 0
+    if top_need > RELEASE_FLOOR_DB:
+        decay = math.ceil(math.log(top_need / RELEASE_FLOOR_DB) * RELEASE * rate)
+    return 2 * half + decay + 2, 2 * half + 2
+
+
+class _HopSums:
+    """Sums of values over pyloudnorm's 100 ms hops of a `length`-sample signal, added
+    a stretch at a time (every `size` samples summed into one first, for the sketch)."""
+
+    def __init__(self, length: int, rate: int, size: int = 1) -> None:
+        starts = _hop_starts(length, rate)
+        self.starts = np.minimum(-(-starts // size), -(-length // size))
+        self.sums = np.zeros(len(starts) - 1)
+        self.rate = rate
+
+    def add(self, values: np.ndarray, at: int) -> None:
+        starts = self.starts
+        first = max(0, int(np.searchsorted(starts, at, side="right")) - 1)
+        last = int(np.searchsorted(starts, at + len(values), side="left"))
+        bounds = np.clip(starts[first : last + 1] - at, 0, len(values))
+        total = np.concatenate(([0.0], np.cumsum(values)))
+        sums = total[bounds[1:]] - total[bounds[:-1]]
+        self.sums[first : first + len(sums)] += sums
+
+    def loudness(self) -> float:
+        return _gated_loudness(_blocks_of_hops(self.sums, self.rate))
+
+
+class _KWeighting:
+    """K-weighting a stretch at a time: the filters' state carries over."""
+
+    def __init__(self, rate: int) -> None:
+        self.filters = _k_filters(rate)
+        self.state = [np.zeros(max(len(a), len(b)) - 1) for b, a, _ in self.filters]
+
+    def power(self, x: np.ndarray) -> np.ndarray:
+        for i, (b, a, gain) in enumerate(self.filters):
+            x, self.state[i] = lfilter(b, a, x, zi=self.state[i])
+            x = gain * x
+        return x * x
+
+
+def normalize_stream(
+    pcm: np.ndarray,
+    rate: int,
+    new_rate: int,
+    *,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_dbtp: float = CEILING_DBTP,
+    chunk: int | None = None,
+) -> Iterator[np.ndarray]:
+    """`normalize(resample(from_pcm16(pcm), rate, new_rate), new_rate, ...)`, in chunks.
+
+    `pcm` is a 16-bit numpy array; the float chunks, end to end, are the result (up to
+    the rounding of sums, and the sketch's starting gain). Memory stays bounded: see
+    the section comment above. `chunk` is `STREAM_CHUNK` unless given; a signal that
+    fits in one chunk (or is under `_SKETCH_SECONDS`) is normalized in one piece.
+    """
+    chunk = chunk or STREAM_CHUNK
+    source = _Resampled(np.asarray(pcm), rate, new_rate)
+    n = source.length
+    if n <= chunk or n < _SKETCH_SECONDS * new_rate:
+        x = resample(from_pcm16(np.asarray(pcm, dtype="<i2").tobytes()), rate, new_rate)
+        yield normalize(x, new_rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+        return
+    aim = ceiling_dbtp - MARGIN_DB
+    sketch = _Analysis(np.asarray(pcm), rate, chunk * rate // new_rate)
+    loudness = sketch.hops.loudness()
+    if not loudness >= SILENCE_LUFS:
+        for start in range(0, n, chunk):
+            yield source.get(start, min(n, start + chunk))
+        return
+    gain = sketch.gain(target_lufs - loudness, target=target_lufs, aim=aim)
+    tried: list[tuple[float, float, _Pass]] = []
+    try:
+        for _ in range(MAX_PASSES):
+            factor = _gain(gain)
+            sketch.tops(10 ** (aim / 20) / factor)
+            top_need = sketch.top_need(factor, aim) + 1.0  # resampling moves peaks a little
+            done = _Pass(source, chunk, factor, aim, ceiling_dbtp, top_need)
+            tried.append((gain, done.loudness, done))
+            if abs(done.loudness - target_lufs) <= TOLERANCE_LU:
+                break
+            gain = _next_gain(tried, target_lufs)
+        best = min(tried, key=lambda t: abs(t[1] - target_lufs))[2]
+        yield from best.read(chunk)
+    finally:
+        for _, _, done in tried:
+            done.close()
+
+
+class _Analysis:
+    """One look at the source, at its own rate: its loudness and `normalize`'s sketch of
+    it (chunks of samples about `_SKETCH_RATE`: K-weighted energy and largest true peak).
+
+    Resampling changes neither much, and the sketch only picks the first gain to try.
+    """
+
+    def __init__(self, pcm: np.ndarray, rate: int, chunk: int) -> None:
+        self.pcm, self.rate = pcm, rate
+        self.size = size = max(1, round(rate / _SKETCH_RATE))
+        self.chunk = chunk = max(size, chunk // size * size)
+        n = len(pcm)
+        self.hops = _HopSums(n, rate)
+        count = -(-n // size)
+        self.energy = np.zeros(count, dtype=np.float32)
+        self.top = np.zeros(count, dtype=np.float32)
+        self.exact = np.inf  # self.top is exact where it exceeds this level
+        weighting = _KWeighting(rate)
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            power = weighting.power(pcm[start:stop] / 32768.0)
+            self.hops.add(power, start)
+            self.energy[start // size : -(-stop // size)] = _chunked(power, size).sum(axis=1)
+
+    def tops(self, level: float) -> None:
+        """Make self.top exact wherever it exceeds `level`."""
+        if level >= self.exact:
+            return
+        level = level / 10 ** (6 / 20)  # 6 dB to spare, for the next tries
+        size, n, pcm = self.size, len(self.pcm), self.pcm
+        for start in range(0, n, self.chunk):
+            stop = min(n, start + self.chunk)
+            first = max(0, start - _CONTEXT)
+            x = pcm[first : min(n, stop + _CONTEXT)] / 32768.0
+            peaks = _Peaks(x, self.rate).above(level)[start - first : stop - first]
+            self.top[start // size : -(-stop // size)] = _chunked(peaks, size).max(axis=1)
+        self.exact = level
+
+    def top_need(self, factor: float, aim: float) -> float:
+        """The largest need (dB) of a pass at gain `factor` (after `tops` at its level)."""
+        return 20 * math.log10(max(float(self.top.max()) * factor, 1e-300)) - aim
+
+    def gain(self, gain: float, *, target: float, aim: float) -> float:
+        """The gain (dB) at which the sketch of a pass measures `target` (`_sketch_gain`)."""
+        size, rate = self.size, self.rate
+        tried: list[tuple[float, float, None]] = []
+        window = max(1, self.chunk // size)
+        count = len(self.top)
+        for _ in range(_SKETCH_TRIES):
+            factor = _gain(gain)
+            level = 10 ** (aim / 20) / factor
+            self.tops(level)
+            before, after = _reach(rate / size, self.top_need(factor, aim))
+            hops = _HopSums(len(self.pcm), rate, size)
+            for start in range(0, count, window):
+                stop = min(count, start + window)
+                first, last = max(0, start - before), min(count, stop + after)
+                top = self.top[first:last].astype(np.float64)
+                over = top > level
+                need = np.zeros(last - first)
+                need[over] = 20 * np.log10(top[over] * factor) - aim
+                env = _envelope(need, rate / size)[start - first : stop - first]
+                weight = _turn_down(env) ** 2 * factor**2
+                hops.add(self.energy[start:stop] * weight, start)
+            got = hops.loudness()
+            tried.append((gain, got, None))
+            if abs(got - target) <= _SKETCH_TOLERANCE_LU:
+                break
+            gain = _next_gain(tried, target)
+        return min(tried, key=lambda t: abs(t[1] - target))[0]
+
+
+class _Pass:
+    """One pass of `normalize` at linear gain `factor`: the limited signal, kept in a
+    temporary file as 32-bit floats, with its loudness and true peak. `top_need` bounds
+    the limiter's needs in dB."""
+
+    def __init__(
+        self,
+        source: _Resampled,
+        chunk: int,
+        factor: float,
+        aim: float,
+        ceiling_dbtp: float,
+        top_need: float,
+    ) -> None:
+        import tempfile
+
+        rate, n = source.rate, source.length
+        self.length = n
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.ceiling_dbtp = ceiling_dbtp
+        hops = _HopSums(n, rate)
+        weighting = _KWeighting(rate)
+        level = 10 ** (aim / 20)
+        ceiling = 10 ** (ceiling_dbtp / 20)
+        before, after = _reach(rate, top_need)
+        top = 0.0
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            lo, hi = max(0, start - _CONTEXT), min(n, stop + _CONTEXT)  # y for its peaks
+            first, last = max(0, lo - before), min(n, hi + after)  # needs that reach y
+            a, b = max(0, first - _CONTEXT), min(n, last + _CONTEXT)  # x for their peaks
+            x = source.get(a, b)
+            peaks = _Peaks(x, rate).above(level / factor)[first - a : last - a] * factor
+            over = peaks > level
+            y = x[lo - a : hi - a] * factor
+            if np.any(over):
+                need = np.zeros(last - first)
+                need[over] = 20 * np.log10(peaks[over]) - aim
+                y *= _turn_down(_envelope(need, rate)[lo - first : hi - first])
+            y_peaks = _Peaks(y, rate).above(ceiling)[start - lo : stop - lo]
+            top = max(top, float(y_peaks.max(initial=0.0)))
+            y = y[start - lo : stop - lo]
+            hops.add(weighting.power(y), start)
+            self.file.write(y.astype("<f4").tobytes())
+        self.loudness = hops.loudness()
+        self.top = top
+
+    def read(self, chunk: int) -> Iterator[np.ndarray]:
+        """The result, capped (`_cap`), a chunk at a time."""
+        import os
+
+        scale = 1.0
+        if self.top > 10 ** (self.ceiling_dbtp / 20):
+            scale = 10 ** (-(20 * math.log10(self.top) - self.ceiling_dbtp) / 20)
+        fd = self.file.fileno()
+        self.file.flush()
+        for start in range(0, self.length, chunk):
+            count = min(chunk, self.length - start)
+            raw = os.pread(fd, 4 * count, 4 * start)
+            y = np.frombuffer(raw, dtype="<f4").astype(np.float64)
+            yield y * scale if scale != 1.0 else y
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class Attenuation:
+    """`attenuate` of a long signal by needs at a few spots, applied a stretch at a time.
+
+    `at` are sample numbers (ascending or not) and `need_db` the decibels each needs.
+    """
+
+    def __init__(self, rate: int, at: np.ndarray, need_db: np.ndarray) -> None:
+        _check_rate(rate)
+        need = np.maximum(np.asarray(need_db, dtype=np.float64), 0.0)
+        order = np.argsort(at, kind="stable")
+        self.at, self.need, self.rate = np.asarray(at)[order], need[order], rate
+        self.before, self.after = _reach(rate, float(need.max(initial=0.0)))
+
+    def apply(self, x: np.ndarray, start: int, length: int) -> np.ndarray:
+        """`x`, samples start to start + len(x) of a `length`-sample signal, turned down."""
+        first = max(0, start - self.before)
+        last = min(length, start + len(x) + self.after)
+        lo, hi = np.searchsorted(self.at, [first, last])
+        if lo == hi or not np.any(self.need[lo:hi]):
+            return x
+        need = np.zeros(last - first)
+        np.maximum.at(need, self.at[lo:hi] - first, self.need[lo:hi])
+        return x * _turn_down(_envelope(need, self.rate)[start - first : start - first + len(x)])

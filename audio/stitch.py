@@ -12,7 +12,9 @@ becomes milliseconds.
 
 Loudness: by default `encode_segment` normalizes each segment on its own (audio.loudness:
 gain and a look-ahead limiter, deterministic) so that the decoded MP3 measures -16 LUFS
-with true peak <= -1 dBTP; `mp3_headroom` holds the margins the MP3 coder needs. It can
+with true peak <= -1 dBTP; `mp3_headroom` holds the margins the MP3 coder needs. It does
+so a chunk at a time (`normalize_stream`, one LAME encoder fed chunk by chunk, the
+decoded check read back in chunks), so its memory does not grow with the segment. It can
 also put the section chime into a segment's lead, and intro or outro music around it
 (`load_music`).
 
@@ -22,8 +24,9 @@ them, so the frame arithmetic here needs only the standard library.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from audio.errors import ConfigError, EngineError
 
 if TYPE_CHECKING:
+    import lameenc
     import numpy as np
 
 SAMPLE_RATE = 44100
@@ -132,25 +136,27 @@ def encode_segment(
         raise ValueError(f"a chime needs a lead of at least {min_chime_lead():g} s, not {lead:g} s")
     pcm, rate = _read_pcm(wav)
     if loudness is None and not chime and music_before is None and music_after is None:
-        data = _encode(
-            b"".join((_silence(lead, rate), pcm, _silence(tail, rate))), rate, bitrate, quality
-        )
-    else:
+        pieces = (_silence(lead, rate), pcm, _silence(tail, rate))
+        data = _encode_pcm(pieces, rate, bitrate, quality)
+    elif loudness is None:
         from audio.loudness import to_pcm16
 
-        samples, rate = _shape(
+        samples = _shape(
+            pcm, rate, lead=lead, tail=tail, chime=chime, music=(music_before, music_after)
+        )
+        data = _encode(to_pcm16(samples), rate, bitrate, quality)
+    else:
+        data = _encode_normalized(
             pcm,
             rate,
             lead=lead,
             tail=tail,
             bitrate=bitrate,
+            quality=quality,
             loudness=loudness,
             chime=chime,
             music=(music_before, music_after),
         )
-        data = _encode(to_pcm16(samples), rate, bitrate, quality)
-        if loudness is not None:
-            data = _keep_peaks_down(samples, data, bitrate, quality)
     _check_part(data, bitrate, wav)
     return data
 
@@ -161,32 +167,17 @@ def _shape(
     *,
     lead: float,
     tail: float,
-    bitrate: int,
-    loudness: float | None,
     chime: bool,
     music: tuple[Path | None, Path | None],
-) -> tuple[np.ndarray, int]:
-    """The segment's samples and their rate: normalized, with chime and music."""
+) -> np.ndarray:
+    """The segment's samples at the WAV's rate, not normalized, with chime and music."""
     import numpy as np
 
     from audio import loudness as ld
 
-    if loudness is None:
-        level, ceiling = ld.TARGET_LUFS, ld.CEILING_DBTP
-        samples = ld.from_pcm16(pcm)
-    else:
-        boost, ceiling = mp3_headroom(bitrate)
-        level = loudness + boost
-        samples = ld.resample(ld.from_pcm16(pcm), rate, SAMPLE_RATE)
-        rate = SAMPLE_RATE
-        samples = ld.normalize(samples, rate, target_lufs=level, ceiling_dbtp=ceiling)
-    head = np.zeros(round(lead * rate))
-    if chime:
-        bell = ld.chime(rate, target_lufs=level - ld.CHIME_BELOW_LU)
-        room = len(head) - len(bell)  # samples of silence around the chime in the lead
-        after = max(round(CHIME_GAP * rate), room // 2)  # centred in a long lead
-        before = max(0, room - after)
-        head[before : before + len(bell)] = bell
+    level, ceiling = ld.TARGET_LUFS, ld.CEILING_DBTP
+    samples = ld.from_pcm16(pcm)
+    head = _lead(lead, rate, chime=chime, level=level)
     first, last = (
         np.zeros(0)
         if path is None
@@ -194,7 +185,98 @@ def _shape(
         for path in music
     )
     tail_silence = np.zeros(round(tail * rate))
-    return np.concatenate((first, head, samples, tail_silence, last)), rate
+    return np.concatenate((first, head, samples, tail_silence, last))
+
+
+def _lead(lead: float, rate: int, *, chime: bool, level: float) -> np.ndarray:
+    """The lead's samples: silence, with the chime in it (`encode_segment`)."""
+    import numpy as np
+
+    from audio import loudness as ld
+
+    head = np.zeros(round(lead * rate))
+    if chime:
+        bell = ld.chime(rate, target_lufs=level - ld.CHIME_BELOW_LU)
+        room = len(head) - len(bell)  # samples of silence around the chime in the lead
+        after = max(round(CHIME_GAP * rate), room // 2)  # centred in a long lead
+        before = max(0, room - after)
+        head[before : before + len(bell)] = bell
+    return head
+
+
+def _encode_normalized(
+    pcm: bytes,
+    rate: int,
+    *,
+    lead: float,
+    tail: float,
+    bitrate: int,
+    quality: int,
+    loudness: float,
+    chime: bool,
+    music: tuple[Path | None, Path | None],
+) -> bytes:
+    """`encode_segment` with loudness: normalized, with chime and music, a chunk at a time.
+
+    The speech is resampled, normalized and limited in chunks (`normalize_stream`), and
+    the segment's samples go to one encoder, and to a temporary file of 32-bit floats
+    that `_keep_peaks_down` reads when it must encode again; memory does not grow with
+    the segment's length.
+    """
+    import itertools
+    import tempfile
+
+    import numpy as np
+
+    from audio import loudness as ld
+
+    boost, ceiling = mp3_headroom(bitrate)
+    level = loudness + boost
+    head = _lead(lead, SAMPLE_RATE, chime=chime, level=level)
+    first, last = (
+        np.zeros(0)
+        if path is None
+        else load_music(path, SAMPLE_RATE, target_lufs=level, ceiling_dbtp=ceiling)
+        for path in music
+    )
+    speech = ld.normalize_stream(
+        np.frombuffer(pcm, dtype="<i2"), rate, SAMPLE_RATE, target_lufs=level, ceiling_dbtp=ceiling
+    )
+    pieces = itertools.chain((first, head), speech, (np.zeros(round(tail * SAMPLE_RATE)), last))
+    with tempfile.TemporaryFile() as tape:
+        data, length = _encode_chunks(pieces, bitrate, quality, tape)
+        return _keep_peaks_down(tape, length, data, bitrate, quality)
+
+
+def _encode_chunks(
+    chunks: Iterable[np.ndarray], bitrate: int, quality: int, tape: BinaryIO | None = None
+) -> tuple[bytes, int]:
+    """MP3 frames of float `chunks` end to end at 44.1 kHz, and how many samples they
+    hold; the samples are also written to `tape` as 32-bit floats."""
+    from audio.loudness import to_pcm16
+
+    encoder = _encoder(SAMPLE_RATE, bitrate, quality)
+    out = []
+    length = 0
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        if tape is not None:
+            tape.write(chunk.astype("<f4").tobytes())
+        out.append(bytes(encoder.encode(to_pcm16(chunk))))
+        length += len(chunk)
+    out.append(bytes(encoder.flush()))
+    return b"".join(out), length
+
+
+def _read_floats(file: BinaryIO, start: int, stop: int) -> np.ndarray:
+    """Samples start to stop of a file of 32-bit floats, as float64."""
+    import os
+
+    import numpy as np
+
+    raw = os.pread(file.fileno(), 4 * (stop - start), 4 * start)
+    return np.frombuffer(raw, dtype="<f4").astype(np.float64)
 
 
 # Encoding can lift true peaks well above the PCM's: at 64 kbit/s, quantization noise
@@ -213,41 +295,93 @@ _GLOBAL_FIXES = 3
 _CODEC_DELAY = 576 + 529
 
 
-def _keep_peaks_down(samples: np.ndarray, data: bytes, bitrate: int, quality: int) -> bytes:
-    """`data`, encoded again from quieter `samples` until it decodes within MP3_PEAK_DBTP."""
+def _keep_peaks_down(tape: BinaryIO, length: int, data: bytes, bitrate: int, quality: int) -> bytes:
+    """`data`, encoded again from quieter samples until it decodes within MP3_PEAK_DBTP.
+
+    `tape` holds the `length` samples `data` was encoded from, as 32-bit floats; they
+    are read, turned down and encoded a chunk at a time, through a second temporary file.
+    """
+    import tempfile
+
     import numpy as np
 
     from audio import loudness as ld
 
-    if not len(samples):
+    if not length:
         return data
-    for fix in range(_LOCAL_FIXES + _GLOBAL_FIXES):
-        peaks = ld.sample_peaks(_decode(data), SAMPLE_RATE, above_dbtp=MP3_PEAK_DBTP)
-        over = np.flatnonzero(peaks > 10 ** (MP3_PEAK_DBTP / 20))
-        if not len(over):
-            return data
-        excess = 20 * np.log10(peaks[over]) - MP3_PEAK_DBTP + _PEAK_FIX_MARGIN
-        excess = np.ceil(np.round(excess, 6) * 10) / 10
-        if fix < _LOCAL_FIXES:
-            need = np.zeros(len(samples))
-            at = np.clip(over - _CODEC_DELAY, 0, len(samples) - 1)
-            np.maximum.at(need, at, excess)
-            samples = ld.attenuate(samples, SAMPLE_RATE, need)
-        else:
-            samples = samples * 10 ** (-float(excess.max()) / 20)
-        data = _encode(ld.to_pcm16(samples), SAMPLE_RATE, bitrate, quality)
-    return data
+    own: BinaryIO | None = None  # the latest tape made here
+    try:
+        for fix in range(_LOCAL_FIXES + _GLOBAL_FIXES):
+            over, peaks = _decoded_peaks(data, MP3_PEAK_DBTP)
+            if not len(over):
+                return data
+            excess = 20 * np.log10(peaks) - MP3_PEAK_DBTP + _PEAK_FIX_MARGIN
+            excess = np.ceil(np.round(excess, 6) * 10) / 10
+            if fix < _LOCAL_FIXES:
+                at = np.clip(over - _CODEC_DELAY, 0, length - 1)
+                fix_up = ld.Attenuation(SAMPLE_RATE, at, excess).apply
+            else:
+                fix_up = functools.partial(_scaled, scale=10 ** (-float(excess.max()) / 20))
+            new_tape = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+            chunks = _fixed_chunks(tape, length, fix_up)
+            data, _ = _encode_chunks(chunks, bitrate, quality, new_tape)
+            if own is not None:
+                own.close()
+            tape = own = new_tape
+        return data
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _scaled(x: np.ndarray, start: int, length: int, *, scale: float) -> np.ndarray:
+    return x * scale
+
+
+def _fixed_chunks(
+    tape: BinaryIO, length: int, fix_up: Callable[[np.ndarray, int, int], np.ndarray]
+) -> Iterator[np.ndarray]:
+    """The `length` samples on `tape`, a chunk at a time, through `fix_up(x, start, length)`."""
+    from audio.loudness import STREAM_CHUNK
+
+    for start in range(0, length, STREAM_CHUNK):
+        stop = min(length, start + STREAM_CHUNK)
+        yield fix_up(_read_floats(tape, start, stop), start, length)
 
 
 _FFMPEG_DECODE = ("ffmpeg", "-v", "error", "-f", "mp3", "-i", "pipe:0", "-f", "f32le", "-ac", "1")
 
 
-def _decode(data: bytes) -> np.ndarray:
-    """MP3 `data` decoded by ffmpeg: mono float samples at 44.1 kHz."""
+def _decoded_peaks(data: bytes, above_dbtp: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where MP3 `data`, decoded by ffmpeg, has true peaks over `above_dbtp` (sample
+    numbers of the decoded signal, `sample_peaks`), and those peaks (linear)."""
+    import numpy as np
+
+    from audio import loudness as ld
+
+    level = 10 ** (above_dbtp / 20)
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    chunk, context = ld.STREAM_CHUNK, 8
+    with _decoded(data) as (samples, length):
+        for start in range(0, length, chunk):
+            stop = min(length, start + chunk)
+            first = max(0, start - context)
+            x = _read_floats(samples, first, min(length, stop + context))
+            peaks = ld.sample_peaks(x, SAMPLE_RATE, above_dbtp=above_dbtp)
+            peaks = peaks[start - first : stop - first]
+            over = np.flatnonzero(peaks > level)
+            found.append((over + start, peaks[over]))
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+
+
+@contextlib.contextmanager
+def _decoded(data: bytes) -> Iterator[tuple[BinaryIO, int]]:
+    """MP3 `data` decoded by ffmpeg: a temporary file of mono 32-bit float samples at
+    44.1 kHz, and how many samples it holds."""
     import subprocess
     import tempfile
-
-    import numpy as np
 
     # The samples go to a temporary file, not a pipe: reading tens of megabytes from a
     # pipe costs Python thousands of polls, more than ffmpeg takes to decode them.
@@ -267,8 +401,14 @@ def _decode(data: bytes) -> np.ndarray:
         if done.returncode != 0:
             reason = (done.stderr.decode(errors="replace").strip().splitlines() or ["?"])[0]
             raise EngineError(f"ffmpeg could not decode an encoded segment: {reason}")
-        out.seek(0)
-        return np.frombuffer(out.read(), dtype="<f4").astype(np.float64)
+        out.flush()
+        yield out, out.seek(0, 2) // 4
+
+
+def _decode(data: bytes) -> np.ndarray:
+    """MP3 `data` decoded by ffmpeg: mono float samples at 44.1 kHz."""
+    with _decoded(data) as (samples, length):
+        return _read_floats(samples, 0, length)
 
 
 def load_music(
@@ -317,7 +457,9 @@ def _silence(seconds: float, rate: int) -> bytes:
     return b"\0\0" * round(seconds * rate)
 
 
-def _encode(pcm: bytes, rate: int, bitrate: int, quality: int) -> bytes:
+def _encoder(rate: int, bitrate: int, quality: int) -> lameenc.Encoder:
+    """A LAME encoder from mono 16-bit PCM at `rate` to CBR MP3 at 44.1 kHz; `encode`
+    can be called on it any number of times before `flush` (the same bytes come out)."""
     import lameenc
 
     encoder = lameenc.Encoder()
@@ -326,7 +468,25 @@ def _encode(pcm: bytes, rate: int, bitrate: int, quality: int) -> bytes:
     encoder.set_channels(1)
     encoder.set_bit_rate(bitrate)
     encoder.set_quality(quality)
-    return bytes(encoder.encode(pcm)) + bytes(encoder.flush())
+    return encoder
+
+
+def _encode(pcm: bytes, rate: int, bitrate: int, quality: int) -> bytes:
+    return _encode_pcm((pcm,), rate, bitrate, quality)
+
+
+def _encode_pcm(pieces: Iterable[bytes], rate: int, bitrate: int, quality: int) -> bytes:
+    """MP3 frames of the 16-bit mono PCM `pieces` end to end, at `rate`. LAME gets them
+    `_ENCODE_PIECE` samples at a time: the same bytes as one call, with small buffers."""
+    encoder = _encoder(rate, bitrate, quality)
+    step = 2 * _ENCODE_PIECE
+    out = [
+        bytes(encoder.encode(pcm[i : i + step])) for pcm in pieces for i in range(0, len(pcm), step)
+    ]
+    return b"".join(out) + bytes(encoder.flush())
+
+
+_ENCODE_PIECE = 1 << 18  # samples
 
 
 def _check_part(data: bytes, bitrate: int, wav: Path) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from audio import cli
 from audio.errors import AudioError, ConfigError, EngineError, IssueError
 from audio.fsutil import slugify
 
@@ -533,3 +534,4 @@ def test_exit_codes_are_documented():
     )
     assert AudioError.exit_code == IssueError.exit_code == ConfigError.exit_code == 1
     assert EngineError.exit_code == 3
+    assert cli.INTERNAL_ERROR == 3

@@ -139,6 +139,24 @@ def test_mutagen_reads_back_tags_and_chapters(episode):
     assert read_chapters(mp3) == chapters  # unicode titles and the URL survive
 
 
+def test_more_chapters_than_one_ctoc_can_list(make_wav, tmp_path):
+    # A CTOC counts its entries in one byte; 600 chapters need sub-tables.
+    part = tmp_path / "part.mp3"
+    part.write_bytes(encode_segment(make_wav(seconds=0.05), lead=0.0, tail=0.0))
+    mp3 = tmp_path / "long.mp3"
+    with mp3.open("wb") as out:
+        total = join_parts([part] * 600, out)
+    entries = [(f"{n:03d}-part", f"Part {n}", None) for n in range(1, 601)]
+    chapters = plan_chapters(entries, [total // 600] * 600)
+    write_id3(mp3, TAGS, chapters)
+
+    id3 = ID3(mp3)
+    assert id3["CTOC:toc"].child_element_ids == ["toc-1", "toc-2", "toc-3"]
+    assert [len(id3[f"CTOC:toc-{n}"].child_element_ids) for n in (1, 2, 3)] == [255, 255, 90]
+    assert read_chapters(mp3) == chapters
+    assert [c["start"] for c in ffprobe_chapters(mp3)] == [c.start_ms for c in chapters]
+
+
 def test_chap_frames_are_stored_in_time_order(episode):
     mp3, chapters, _ = episode
     # mutagen alone would store these by frame size: "03-outro" (shortest) first.

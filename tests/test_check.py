@@ -152,6 +152,23 @@ def test_truncated_mp3_is_an_enclosure_length_mismatch(output):
     assert any("not a valid MP3: truncated MP3" in m for m in found)
 
 
+def test_enclosure_length_off_by_one_in_the_feed_is_the_only_problem(built, output):
+    shutil.copytree(built / "issues", output.parent / "issues")
+    size = mp3(output).stat().st_size
+
+    def off_by_one(root):
+        (enclosure,) = root.iter("enclosure")
+        enclosure.set("length", str(size + 1))
+
+    edit_feed(output, off_by_one)
+    result = run(output.parent, "check")
+
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"output/{SLUG}/{SLUG}.mp3: enclosure length in the feed is {size + 1}, file is {size}"
+    ]
+
+
 def test_edited_chapters_json_is_reported(output):
     path = output / SLUG / "chapters.json"
     doc = json.loads(path.read_text(encoding="utf-8"))

@@ -98,3 +98,24 @@ def test_script_writes_scripts_without_rendering(runner, tmp_path):
     scripts = sorted((out / "ml-safety-newsletter-002" / "scripts").glob("*.txt"))
     assert [p.name for p in scripts][:2] == ["01-intro.txt", "02-section-robustness.txt"]
     assert not list(out.rglob("*.mp3"))
+
+
+def _broken_voice_list():
+    raise KeyError("a bug")
+
+
+def test_a_bug_is_one_line_with_exit_code_3(runner, monkeypatch):
+    from audio import speech
+
+    monkeypatch.setattr(speech, "list_voices", _broken_voice_list)
+    monkeypatch.delenv("AUDIO_EDITION_TRACEBACK", raising=False)
+    result = runner.invoke(cli, ["voices"])
+
+    assert result.exit_code == 3
+    assert result.output.splitlines()[-1] == (
+        "Error: internal error: KeyError: 'a bug' (set AUDIO_EDITION_TRACEBACK=1 to see where)"
+    )
+
+    monkeypatch.setenv("AUDIO_EDITION_TRACEBACK", "1")
+    result = runner.invoke(cli, ["voices"])
+    assert isinstance(result.exception, KeyError)

@@ -3,6 +3,7 @@ and the whole chain on real espeak-ng speech, decoded from the MP3 by ffmpeg."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import subprocess
@@ -277,6 +278,81 @@ def test_attenuate_turns_down_at_least_what_is_asked_and_smoothly():
     assert y[RATE // 2] <= 0.5 * 10 ** (-6 / 20) + 1e-12
     assert np.abs(np.diff(y)).max() < 0.01  # ramps, no step
     assert y[0] == 0.5 and np.array_equal(ld.attenuate(x, RATE, np.zeros(RATE)), x)
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+
+def pcm16_speechlike(seconds: float = 8.0, seed: int = 5) -> np.ndarray:
+    """speechlike at 22.05 kHz and about -21 LUFS, as espeak-ng's 16-bit samples."""
+    x = set_loudness(speechlike(22050, seconds=seconds, seed=seed), 22050, -21.0)
+    return np.frombuffer(ld.to_pcm16(x), dtype="<i2")
+
+
+@pytest.mark.parametrize("rate, new_rate", [(22050, 44100), (48000, 44100), (44100, 44100)])
+def test_resampling_in_stretches_is_resampling_the_whole(rate, new_rate):
+    pcm = np.frombuffer(ld.to_pcm16(0.5 * speechlike(rate, seconds=1.0)), dtype="<i2")
+    whole = ld.resample(ld.from_pcm16(pcm.tobytes()), rate, new_rate)
+    source = ld._Resampled(pcm, rate, new_rate)
+    assert source.length == len(whole)
+    bounds = [0, 1, 999, 5000, 12345, len(whole) - 3, len(whole)]
+    pieces = [source.get(a, b) for a, b in itertools.pairwise(bounds)]
+    assert np.array_equal(np.concatenate(pieces), whole)
+
+
+def test_a_pass_in_chunks_is_the_whole_limiter():
+    pcm = pcm16_speechlike()
+    x = ld.resample(ld.from_pcm16(pcm.tobytes()), 22050, RATE)
+    factor, aim, ceiling = ld._gain(6.0), -2.1, -2.0
+    done = ld._Pass(ld._Resampled(pcm, 22050, RATE), 20000, factor, aim, ceiling, 20.0)
+    try:
+        y = np.concatenate(list(done.read(20000)))
+    finally:
+        done.close()
+    whole = ld._cap(ld._limit(x * factor, RATE, aim), RATE, ceiling)
+    assert np.abs(y - whole).max() < 1e-6  # the pass keeps 32-bit floats
+    assert done.loudness == pytest.approx(ld.integrated_loudness(whole, RATE), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [5, 7])
+def test_normalize_stream_lands_where_normalize_does(seed):
+    pcm = pcm16_speechlike(seed=seed)
+    whole = ld.normalize(ld.resample(ld.from_pcm16(pcm.tobytes()), 22050, RATE), RATE)
+    chunks = list(ld.normalize_stream(pcm, 22050, RATE, chunk=20000))
+    assert len(chunks) > 10
+    y = np.concatenate(chunks)
+    assert len(y) == len(whole)
+    got = ld.integrated_loudness(y, RATE)
+    assert got == pytest.approx(-16.0, abs=ld.TOLERANCE_LU)
+    assert got == pytest.approx(ld.integrated_loudness(whole, RATE), abs=0.1)
+    assert ld.true_peak_db(y, RATE) <= ld.CEILING_DBTP + 1e-6
+    again = np.concatenate(list(ld.normalize_stream(pcm, 22050, RATE, chunk=20000)))
+    assert np.array_equal(again, y)
+
+
+def test_normalize_stream_of_short_input_is_normalize():
+    pcm = pcm16_speechlike(seconds=1.5)
+    whole = ld.normalize(ld.resample(ld.from_pcm16(pcm.tobytes()), 22050, RATE), RATE)
+    assert np.array_equal(np.concatenate(list(ld.normalize_stream(pcm, 22050, RATE))), whole)
+
+
+def test_normalize_stream_leaves_silence_alone():
+    pcm = np.zeros(3 * 22050, dtype="<i2")
+    y = np.concatenate(list(ld.normalize_stream(pcm, 22050, RATE, chunk=10000)))
+    assert len(y) == 6 * 22050 and not np.any(y)
+
+
+def test_attenuation_in_stretches_is_attenuate():
+    x = 0.5 * speechlike(RATE, seconds=3.0)
+    at = np.array([RATE, 100, RATE + 5, 2 * RATE + 7, len(x) - 1])
+    need = np.array([3.0, 1.0, 6.0, 0.5, 2.0])
+    dense = np.zeros(len(x))
+    np.maximum.at(dense, at, need)
+    whole = ld.attenuate(x, RATE, dense)
+    fix = ld.Attenuation(RATE, at, need)
+    bounds = [*range(0, len(x), 7000), len(x)]
+    pieces = [fix.apply(x[a:b], a, len(x)) for a, b in itertools.pairwise(bounds)]
+    assert np.abs(np.concatenate(pieces) - whole).max() < 1e-6  # micro-decibel rounding
 
 
 # --- chime, resampling, PCM --------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from mutagen.mp3 import MP3
 
 from audio import loudness as ld
+from audio import stitch
 from audio.errors import ConfigError, EngineError
 from audio.stitch import (
     SAMPLE_RATE,
@@ -333,3 +334,58 @@ def test_load_music_names_an_unreadable_file(tmp_path, content, message):
     with pytest.raises(ConfigError, match=message) as info:
         load_music(path, SAMPLE_RATE)
     assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+# --- long segments: streamed in chunks ------------------------------------------------
+
+
+def write_speechlike_wav(path: Path, *, seconds: float) -> Path:
+    """Speech-like 22.05 kHz audio at about -21 LUFS with loud clicks, as espeak-ng writes."""
+    rate = 22050
+    rng = np.random.default_rng(3)
+    t = np.arange(round(seconds * rate)) / rate
+    buzz = sum(np.sin(2 * np.pi * 120 * k * t) / k for k in range(1, 40))
+    x = (buzz + 0.3 * rng.standard_normal(len(t))) * np.clip(np.sin(2 * np.pi * 3.7 * t), 0, 1)
+    for start in range(round(0.3 * rate), len(t) - 400, round(0.9 * rate)):
+        x[start : start + 331] += 4 * rng.standard_normal(331) * np.hanning(331)
+    x *= 10 ** ((-21 - ld.integrated_loudness(x, rate)) / 20)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(ld.to_pcm16(x))
+    return path
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of 20,000 samples, so that a few seconds already stream."""
+    monkeypatch.setattr(ld, "STREAM_CHUNK", 20000)
+
+
+def test_incremental_encoding_gives_the_same_bytes():
+    x = 0.3 * np.sin(2 * np.pi * 440 * np.arange(3 * SAMPLE_RATE) / SAMPLE_RATE)
+    whole = stitch._encode(ld.to_pcm16(x), SAMPLE_RATE, 64, 5)
+    pieces = (x[i : i + 7777] for i in range(0, len(x), 7777))
+    assert stitch._encode_chunks(pieces, 64, 5) == (whole, len(x))
+
+
+@pytest.mark.parametrize("bitrate", [48, 128])
+def test_a_streamed_segment_decodes_at_the_target(small_chunks, tmp_path, bitrate):
+    wav = write_speechlike_wav(tmp_path / "s.wav", seconds=8.0)
+    jingle = write_tone_wav(tmp_path / "j.wav", rate=44100, channels=1, seconds=1, amp=0.3)
+    kwargs = dict(lead=1.0, tail=0.5, bitrate=bitrate, chime=True, music_after=jingle)
+    data = encode_segment(wav, **kwargs)
+    assert data == encode_segment(wav, **kwargs)
+    assert scan_frames(data).duration == pytest.approx(8.0 + 1.5 + 1.0, abs=0.1)
+    audio = decode_mp3(data, tmp_path)
+    assert ld.integrated_loudness(audio, SAMPLE_RATE) == pytest.approx(-16.0, abs=0.5)
+    assert ld.true_peak_db(audio, SAMPLE_RATE) <= -1.0
+
+
+def test_peaks_the_mp3_coder_lifts_are_turned_down_in_chunks(small_chunks, tmp_path, monkeypatch):
+    wav = write_speechlike_wav(tmp_path / "s.wav", seconds=6.0)
+    monkeypatch.setattr(stitch, "MP3_PEAK_DBTP", -3.0)  # far under the limiter's -2 dBTP
+    data = encode_segment(wav, lead=0.5, tail=0.5, bitrate=64)
+    assert data == encode_segment(wav, lead=0.5, tail=0.5, bitrate=64)
+    assert ld.true_peak_db(decode_mp3(data, tmp_path), SAMPLE_RATE) <= -3.0 + 0.05
