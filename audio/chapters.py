@@ -66,8 +66,8 @@ def _check_ids(ids: Sequence[str]) -> None:
     for element_id in ids:
         if not element_id or not element_id.isascii() or "\0" in element_id:
             raise ValueError(f"chapter id must be non-empty ASCII, not {element_id!r}")
-        if element_id == TOC_ID:
-            raise ValueError(f"chapter id {TOC_ID!r} is reserved for the table of contents")
+        if element_id == TOC_ID or element_id.startswith(f"{TOC_ID}-"):
+            raise ValueError(f"chapter id {element_id!r} is reserved for the table of contents")
         if element_id in seen:
             raise ValueError(f"chapter id {element_id!r} is used twice")
         seen.add(element_id)

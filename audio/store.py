@@ -18,7 +18,9 @@ from pathlib import Path
 from audio.fsutil import write_bytes_atomic, write_text_atomic
 from audio.model import Mark, Part
 
-STORE_VERSION = 3
+# Part of every key: raise it whenever the code makes different audio from the same
+# rendition (synthesis, loudness, encoding), so that older stored parts are not mixed in.
+STORE_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ def test_plan_chapters_has_no_rounding_drift():
         (ENTRIES, [1, -2, 3], "negative"),
         ((("a", "A", None), ("a", "B", None)), [1, 2], "used twice"),
         ((("toc", "A", None),), [1], "reserved"),
+        ((("toc-2", "A", None),), [1], "reserved"),
         ((("", "A", None),), [1], "non-empty ASCII"),
     ],
 )
