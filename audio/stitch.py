@@ -178,14 +178,24 @@ def _shape(
     level, ceiling = ld.TARGET_LUFS, ld.CEILING_DBTP
     samples = ld.from_pcm16(pcm)
     head = _lead(lead, rate, chime=chime, level=level)
-    first, last = (
+    first, last = _music_pair(music, rate, level=level, ceiling=ceiling)
+    tail_silence = np.zeros(round(tail * rate))
+    return np.concatenate((first, head, samples, tail_silence, last))
+
+
+def _music_pair(
+    music: tuple[Path | None, Path | None], rate: int, *, level: float, ceiling: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The samples of the music before and after a segment (empty where there is none)."""
+    import numpy as np
+
+    before, after = (
         np.zeros(0)
         if path is None
         else load_music(path, rate, target_lufs=level, ceiling_dbtp=ceiling)
         for path in music
     )
-    tail_silence = np.zeros(round(tail * rate))
-    return np.concatenate((first, head, samples, tail_silence, last))
+    return before, after
 
 
 def _lead(lead: float, rate: int, *, chime: bool, level: float) -> np.ndarray:
@@ -233,12 +243,7 @@ def _encode_normalized(
     boost, ceiling = mp3_headroom(bitrate)
     level = loudness + boost
     head = _lead(lead, SAMPLE_RATE, chime=chime, level=level)
-    first, last = (
-        np.zeros(0)
-        if path is None
-        else load_music(path, SAMPLE_RATE, target_lufs=level, ceiling_dbtp=ceiling)
-        for path in music
-    )
+    first, last = _music_pair(music, SAMPLE_RATE, level=level, ceiling=ceiling)
     speech = ld.normalize_stream(
         np.frombuffer(pcm, dtype="<i2"), rate, SAMPLE_RATE, target_lufs=level, ceiling_dbtp=ceiling
     )
