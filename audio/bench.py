@@ -400,7 +400,7 @@ def limit_main(argv: Sequence[str]) -> None:
 
     espeak-ng's command line speaks each segment, serially; the audio is joined with the
     build's pauses and encoded once by lameenc at the build's bit rate and LAME quality
-    (`lame_encode`: no loudness processing). Time = synthesis + encode.
+    (`stitch.encode_pcm`: no loudness processing). Time = synthesis + encode.
     """
     from audio import pipeline, stitch
 
@@ -430,8 +430,8 @@ def limit_main(argv: Sequence[str]) -> None:
         with wave.open(str(wav), "rb") as w:
             rate = w.getframerate()
             speech = w.readframes(w.getnframes())
-            pcm += [_silence(lead, rate), speech, _silence(pipeline.TAIL, rate)]
-    data = lame_encode(b"".join(pcm), rate or 22050, config.bitrate, pipeline.LAME_QUALITY)
+            pcm += [stitch.silence(lead, rate), speech, stitch.silence(pipeline.TAIL, rate)]
+    data = stitch.encode_pcm(b"".join(pcm), rate or 22050, config.bitrate, pipeline.LAME_QUALITY)
     done = time.perf_counter()
     result = {
         "segments": len(jobs),
@@ -441,26 +441,6 @@ def limit_main(argv: Sequence[str]) -> None:
         "audio_seconds": stitch.scan_frames(data).duration,
     }
     write_text_atomic(result_path, json.dumps(result, indent=2) + "\n")
-
-
-def _silence(seconds: float, rate: int) -> bytes:
-    return b"\0\0" * round(seconds * rate)
-
-
-def lame_encode(pcm: bytes, rate: int, bitrate: int, quality: int) -> bytes:
-    """16-bit mono PCM at `rate` as CBR MP3 frames at 44.1 kHz: what the build's
-    encoder does (lameenc with its own resampler), with no loudness processing."""
-    import lameenc
-
-    from audio.stitch import SAMPLE_RATE
-
-    encoder = lameenc.Encoder()
-    encoder.set_in_sample_rate(rate)
-    encoder.set_out_sample_rate(SAMPLE_RATE)
-    encoder.set_channels(1)
-    encoder.set_bit_rate(bitrate)
-    encoder.set_quality(quality)
-    return bytes(encoder.encode(pcm)) + bytes(encoder.flush())
 
 
 def naive_main(argv: Sequence[str]) -> None:
@@ -949,34 +929,21 @@ def checks_table(found: Sequence[Check]) -> str:
     return format_table(rows)
 
 
+def _output(cmd: Sequence[str], cwd: Path | None = None) -> str:
+    """What `cmd` prints on stdout; empty when it cannot run."""
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
+    except OSError:
+        return ""
+    return done.stdout
+
+
 def machine_info() -> dict[str, Any]:
     """What the numbers were measured on."""
-    try:
-        espeak = subprocess.run(
-            ["espeak-ng", "--version"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        espeak = "not found"
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).parent,
-        ).stdout.strip()
-    except OSError:
-        commit = ""
-    try:
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).parent,
-        ).stdout.split("\n")
-    except OSError:
-        status = []
+    here = Path(__file__).parent
+    espeak = _output(["espeak-ng", "--version"]).strip() or "not found"
+    commit = _output(["git", "rev-parse", "--short", "HEAD"], cwd=here).strip()
+    status = _output(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here)
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return {
         "cpu_count": os.cpu_count(),
@@ -986,7 +953,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "espeak_ng": espeak,
         "commit": commit,
-        "modified_files": [line[3:] for line in status if line.strip()],
+        "modified_files": [line[3:] for line in status.split("\n") if line.strip()],
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }
 

@@ -136,7 +136,7 @@ def encode_segment(
         raise ValueError(f"a chime needs a lead of at least {min_chime_lead():g} s, not {lead:g} s")
     pcm, rate = _read_pcm(wav)
     if loudness is None and not chime and music_before is None and music_after is None:
-        pieces = (_silence(lead, rate), pcm, _silence(tail, rate))
+        pieces = (silence(lead, rate), pcm, silence(tail, rate))
         data = _encode_pcm(pieces, rate, bitrate, quality)
     elif loudness is None:
         from audio.loudness import to_pcm16
@@ -144,7 +144,7 @@ def encode_segment(
         samples = _shape(
             pcm, rate, lead=lead, tail=tail, chime=chime, music=(music_before, music_after)
         )
-        data = _encode(to_pcm16(samples), rate, bitrate, quality)
+        data = encode_pcm(to_pcm16(samples), rate, bitrate, quality)
     else:
         data = _encode_normalized(
             pcm,
@@ -457,7 +457,7 @@ def _read_pcm(wav: Path) -> tuple[bytes, int]:
     return audio.raw_data, audio.frame_rate
 
 
-def _silence(seconds: float, rate: int) -> bytes:
+def silence(seconds: float, rate: int) -> bytes:
     """`seconds` of 16-bit mono silence, rounded to whole samples."""
     return b"\0\0" * round(seconds * rate)
 
@@ -476,7 +476,9 @@ def _encoder(rate: int, bitrate: int, quality: int) -> lameenc.Encoder:
     return encoder
 
 
-def _encode(pcm: bytes, rate: int, bitrate: int, quality: int) -> bytes:
+def encode_pcm(pcm: bytes, rate: int, bitrate: int, quality: int) -> bytes:
+    """16-bit mono PCM at `rate` as CBR MP3 frames at 44.1 kHz, as lameenc makes them
+    (its own resampler; no loudness processing)."""
     return _encode_pcm((pcm,), rate, bitrate, quality)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import subprocess
 import wave
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -39,3 +41,24 @@ def make_wav(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+@pytest.fixture
+def decode_mp3() -> Callable[[Path | bytes], np.ndarray]:
+    """ffmpeg, a decoder independent of ours: an MP3 file (or its bytes) as mono float
+    samples at 44.1 kHz."""
+
+    def decode(mp3: Path | bytes) -> np.ndarray:
+        if isinstance(mp3, bytes):
+            data, source = mp3, ["-f", "mp3", "-i", "pipe:0"]
+        else:
+            data, source = None, ["-i", str(mp3)]
+        pcm = subprocess.run(
+            ["ffmpeg", "-v", "error", *source, "-f", "f32le", "-ac", "1", "-ar", "44100", "-"],
+            input=data,
+            capture_output=True,
+            check=True,
+        ).stdout
+        return np.frombuffer(pcm, dtype="<f4").astype(np.float64)
+
+    return decode

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
-import subprocess
 import wave
 from pathlib import Path
 
@@ -421,15 +420,6 @@ def spoken(tmp_path_factory) -> tuple[Path, ...]:
     return wavs
 
 
-def decode(mp3: Path) -> np.ndarray:
-    out = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", mp3, "-f", "s16le", "-ac", "1", "-ar", "44100", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return ld.from_pcm16(out)
-
-
 def test_raw_espeak_speech_is_quiet_and_would_clip_with_plain_gain(spoken):
     with wave.open(str(spoken[0])) as w:
         raw = ld.from_pcm16(w.readframes(w.getnframes()))
@@ -439,15 +429,17 @@ def test_raw_espeak_speech_is_quiet_and_would_clip_with_plain_gain(spoken):
 
 
 @pytest.mark.parametrize("bitrate", [32, 64, 128])
-def test_real_speech_mp3_decodes_at_minus_16_lufs_under_minus_1_dbtp(spoken, tmp_path, bitrate):
+def test_real_speech_mp3_decodes_at_minus_16_lufs_under_minus_1_dbtp(
+    spoken, tmp_path, bitrate, decode_mp3
+):
     mp3 = tmp_path / "s.mp3"
     mp3.write_bytes(encode_segment(spoken[0], lead=0.6, tail=0.25, bitrate=bitrate))
-    audio = decode(mp3)
+    audio = decode_mp3(mp3)
     assert ld.integrated_loudness(audio, SAMPLE_RATE) == pytest.approx(-16.0, abs=1.0)
     assert ld.true_peak_db(audio, SAMPLE_RATE) <= -1.0
 
 
-def test_segments_of_an_episode_sound_alike(spoken, tmp_path):
+def test_segments_of_an_episode_sound_alike(spoken, tmp_path, decode_mp3):
     parts = []
     for i, wav in enumerate(spoken):
         parts.append(tmp_path / f"part{i}.mp3")
@@ -455,11 +447,13 @@ def test_segments_of_an_episode_sound_alike(spoken, tmp_path):
     episode = tmp_path / "episode.mp3"
     with episode.open("wb") as out:
         join_parts(parts, out)
-    whole = ld.integrated_loudness(decode(episode), SAMPLE_RATE)
+    whole = ld.integrated_loudness(decode_mp3(episode), SAMPLE_RATE)
     assert whole == pytest.approx(-16.0, abs=1.0)
-    assert ld.true_peak_db(decode(episode), SAMPLE_RATE) <= -1.0
+    assert ld.true_peak_db(decode_mp3(episode), SAMPLE_RATE) <= -1.0
     for part in parts:
-        assert ld.integrated_loudness(decode(part), SAMPLE_RATE) == pytest.approx(whole, abs=1.5)
+        assert ld.integrated_loudness(decode_mp3(part), SAMPLE_RATE) == pytest.approx(
+            whole, abs=1.5
+        )
 
 
 def test_real_speech_encodes_to_the_same_bytes_twice(spoken):

@@ -162,19 +162,9 @@ def test_chapters_json_matches_the_audio(built):
     ]
 
 
-def decoded(mp3: Path) -> np.ndarray:
-    """The whole MP3 decoded by ffmpeg: mono float samples at 44.1 kHz."""
-    pcm = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(mp3), "-f", "f32le", "-ac", "1", "-ar", "44100", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(pcm, dtype="<f4").astype(np.float64)
-
-
 @pytest.mark.parametrize("slug", SLUGS)
-def test_loudness_and_true_peak_of_the_episode(built, slug):
-    samples = decoded(mp3_of(built, slug))
+def test_loudness_and_true_peak_of_the_episode(built, slug, decode_mp3):
+    samples = decode_mp3(mp3_of(built, slug))
     meter = pyloudnorm.Meter(44100)
     episode = meter.integrated_loudness(samples)
     assert abs(episode - -16.0) <= 1.0
@@ -204,7 +194,7 @@ def test_cover_art_is_embedded_and_in_the_feed(built):
     assert channel.image.href == f"http://localhost:8000/{cover.name}"
 
 
-def test_transcript_follows_the_script_with_times_from_the_synthesis(built):
+def test_transcript_follows_the_script_with_times_from_the_synthesis(built, decode_mp3):
     slug = "alignment-newsletter-076"
     folder = built / "output" / slug
     cues = parse_vtt((folder / "transcript.vtt").read_text(encoding="utf-8"))
@@ -218,7 +208,7 @@ def test_transcript_follows_the_script_with_times_from_the_synthesis(built):
 
     # A cue that starts a sentence starts where the voice pauses: within 50 ms of a
     # quiet 10 ms stretch of the decoded audio. Guessed times drift by far more.
-    samples = decoded(folder / f"{slug}.mp3")
+    samples = decode_mp3(folder / f"{slug}.mp3")
     frames = samples[: len(samples) // 441 * 441].reshape(-1, 441)
     quiet_ms = np.flatnonzero(np.sqrt((frames**2).mean(axis=1)) < 10 ** (-50 / 20)) * 10
     ends = (".", "?", "!")
