@@ -36,7 +36,7 @@ from audio.errors import ConfigError, IssueError, SegmentError
 from audio.fsutil import TEMP_PREFIX, Layout, atomic_path, write_bytes_atomic, write_text_atomic
 from audio.model import Chapter, Episode, Issue, Part, Segment
 from audio.parse import load_issue
-from audio.render import RenderJob, render_all
+from audio.render import RenderJob, render_segments
 from audio.script import (
     ScriptOptions,
     apply_lexicon,
@@ -391,7 +391,7 @@ def run_build(plan: BuildPlan, config: Config, layout: Layout, *, jobs: int) -> 
         if config.opinion_voice:
             speech.check_voice(config.opinion_voice, "opinion_voice")
     rendered_keys: set[str] = set()
-    for job, _part in render_all(render_jobs, workers=jobs):
+    for job, _part in render_segments(render_jobs, workers=jobs):
         ep, _ = unique[job.key]
         rendered_keys.add(job.key)
         yield SegmentRendered(ep.issue.slug, job.segment_id, job.title)

@@ -1,10 +1,17 @@
-"""render: make the audio of segments, each in a fresh worker process.
+"""render: make the audio of segments, a piece at a time, each in a fresh worker process.
 
-A fresh process per segment gives byte-identical audio for identical text (a reused
+A segment is made in pieces (`split_pieces`): runs of whole paragraphs of at least
+MIN_PIECE_CHARS characters, long paragraphs cut between sentences. Each piece is
+synthesized, normalized and encoded on its own and stored under its own key; the
+segment is its pieces' MP3 frames joined (`assemble`), with sentence times from frame
+counts. So an edit re-renders only the pieces it touches (a paragraph, not a section),
+and the pieces of one long segment are made on all cores at once.
+
+A fresh process per piece gives byte-identical audio for identical text (a reused
 espeak-ng engine does not; TECH-NOTES section 1). Workers come from a `forkserver`
 that has imported the speech and audio modules but never started the engine, so each
 worker starts in milliseconds with espeak-ng untouched; `spawn` is the slower
-equivalent. Each worker synthesizes, encodes and stores its segment, so finished work
+equivalent. Each worker synthesizes, encodes and stores its piece, so finished work
 is kept whatever happens to the others.
 
 This module is what worker processes import: keep its imports light.
@@ -15,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection as mp_connection
 import os
+import re
 import signal
 import tempfile
 import time
@@ -27,15 +35,16 @@ from audio import speech, stitch
 from audio.errors import EngineError
 from audio.model import Part
 from audio.script import voice_parts
-from audio.store import Rendition, Store
+from audio.store import Rendition, Store, segment_key
 
 
 @dataclass(frozen=True)
 class RenderJob:
-    """One segment to synthesize, encode and store under `key`.
+    """One segment, or one piece of it, to synthesize, encode and store under `key`.
 
     `music_before` and `music_after` are the files whose content hashes the rendition
-    carries (intro and outro music).
+    carries (intro and outro music). A piece (`split_pieces`) has its text as `runs`
+    of (role, text), role "narrator" or "opinion", and is piece `piece` of `pieces`.
     """
 
     key: str
@@ -47,10 +56,13 @@ class RenderJob:
     timeout: float
     music_before: Path | None = None
     music_after: Path | None = None
+    runs: tuple[tuple[str, str], ...] = ()
+    piece: int = 0
+    pieces: int = 0
 
 
 def render_one(job: RenderJob) -> Part:
-    """Synthesize, encode and store one segment in this process; return its part."""
+    """Synthesize, encode and store one segment or piece in this process; return its part."""
     r = job.rendition
     narrator = speech.Voice(r.voice, r.rate, r.volume)
     store = Store(job.store_root)
@@ -60,7 +72,7 @@ def render_one(job: RenderJob) -> Part:
     wav = Path(wav_name)
     try:
         marks = speech.EspeakSynthesizer(narrator, timeout=job.timeout).synthesize_parts(
-            _voiced_parts(job.text, r, narrator), wav, gap=r.gap
+            _voiced_parts(job.runs or _runs(job.text, r), r, narrator), wav, gap=r.gap
         )
         data = stitch.encode_segment(
             wav,
@@ -87,15 +99,157 @@ def render_one(job: RenderJob) -> Part:
     )
 
 
+def _runs(text: str, r: Rendition) -> tuple[tuple[str, str], ...]:
+    """A segment's text as (role, text) runs: opinions apart when they have their own voice."""
+    return voice_parts(text) if r.opinion_voice else (("narrator", text.strip()),)
+
+
 def _voiced_parts(
-    text: str, r: Rendition, narrator: speech.Voice
+    runs: tuple[tuple[str, str], ...], r: Rendition, narrator: speech.Voice
 ) -> list[tuple[str, speech.Voice]]:
-    """The segment's text as (text, voice) runs: opinions in the second voice, if any."""
+    """(text, voice) of each run: opinions in the second voice, if there is one."""
     if not r.opinion_voice:
-        return [(text, narrator)]
+        return [(text, narrator) for _, text in runs]
     opinion = speech.Voice(r.opinion_voice, r.opinion_rate, r.volume)
     voices = {"narrator": narrator, "opinion": opinion}
-    return [(part, voices[role]) for role, part in voice_parts(text)]
+    return [(text, voices[role]) for role, text in runs]
+
+
+# --- pieces ---------------------------------------------------------------------------
+
+# A piece is at least this many characters of whole paragraphs where the segment has
+# them (about 18 s of speech), and a paragraph longer than MAX_PIECE_CHARS is cut
+# between sentences: about 60 s of speech at most, so that fixing one word re-renders
+# about a minute of audio, not a whole section.
+MIN_PIECE_CHARS = 300
+MAX_PIECE_CHARS = 1000
+
+
+def split_pieces(runs: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    r"""The (role, text) `runs` of a segment cut into pieces, each a tuple of runs.
+
+    Paragraphs (separated by blank lines) are gathered in order until a piece holds at
+    least MIN_PIECE_CHARS characters; a paragraph over MAX_PIECE_CHARS is cut between
+    sentences first. Cuts depend only on the paragraphs before them, so an edit moves
+    no cut before it, and rarely one after it.
+
+    >>> text = "Title.\n\n" + "Word. " * 60 + "\n\nEnd."
+    >>> pieces = split_pieces((("narrator", text), ("opinion", "Mine.")))
+    >>> [[(role, len(text)) for role, text in piece] for piece in pieces]
+    [[('narrator', 367)], [('narrator', 4), ('opinion', 5)]]
+    """
+    pieces: list[tuple[tuple[str, str], ...]] = []
+    current: list[tuple[str, str]] = []
+    size = 0
+    for role, text in runs:
+        for paragraph in re.split(r"\n\s*\n", text.strip()):
+            for k, unit in enumerate(speech.split_for_speech(paragraph, MAX_PIECE_CHARS)):
+                if current and current[-1][0] == role:
+                    joint = " " if k else "\n\n"
+                    current[-1] = (role, f"{current[-1][1]}{joint}{unit}")
+                else:
+                    current.append((role, unit))
+                size += len(unit)
+                if size >= MIN_PIECE_CHARS:
+                    pieces.append(tuple(current))
+                    current, size = [], 0
+    if current:
+        pieces.append(tuple(current))
+    return tuple(pieces)
+
+
+def piece_jobs(job: RenderJob) -> tuple[RenderJob, ...]:
+    """The jobs that make segment `job` piece by piece, each with its own store key.
+
+    The first piece has the segment's lead (chime, music before), the last its tail
+    (music after); a piece that starts in the other voice starts with the voice gap.
+    """
+    r = job.rendition
+    pieces = split_pieces(_runs(job.text, r))
+    jobs = []
+    for n, runs in enumerate(pieces, start=1):
+        first, last = n == 1, n == len(pieces)
+        turn = not first and pieces[n - 2][-1][0] != runs[0][0]
+        piece = replace(
+            r,
+            lead=float(r.lead if first else (r.gap if turn else 0)),  # floats: one key
+            tail=float(r.tail if last else 0),
+            chime=r.chime and first,
+            music_before=r.music_before if first else None,
+            music_after=r.music_after if last else None,
+        )
+        jobs.append(
+            replace(
+                job,
+                key=segment_key(runs, piece),
+                text="\n\n".join(text for _, text in runs),
+                rendition=piece,
+                music_before=job.music_before if first else None,
+                music_after=job.music_after if last else None,
+                runs=runs,
+                piece=n,
+                pieces=len(pieces),
+            )
+        )
+    return tuple(jobs)
+
+
+def assemble(store: Store, key: str, pieces: tuple[str, ...]) -> Part:
+    """Store under `key` the stored `pieces` (keys) joined: frames end to end, and
+    sentence marks shifted by the frames before them."""
+    parts = [store.get(k) for k in pieces]
+    if any(p is None for p in parts):
+        raise EngineError(f"a piece of segment {key[:12]} is missing from the store")
+    data, marks, frames = [], [], 0
+    for k, part in zip(pieces, parts, strict=True):
+        assert part is not None
+        shift = stitch.frames_to_ms(frames)
+        marks += [
+            replace(m, start_ms=m.start_ms + shift, end_ms=m.end_ms + shift) for m in part.marks
+        ]
+        data.append(store.audio_path(k).read_bytes())
+        frames += part.frames
+    return store.put(
+        key,
+        b"".join(data),
+        frames=frames,
+        samples_per_frame=parts[0].samples_per_frame,
+        sample_rate=parts[0].sample_rate,
+        marks=marks,
+    )
+
+
+def render_segments(
+    jobs: Iterable[RenderJob],
+    *,
+    workers: int,
+    run: Callable[[RenderJob], Part] = render_one,
+) -> Iterator[tuple[RenderJob, Part]]:
+    """Render segment `jobs` piece by piece (`render_all`); yield each segment as soon as
+    all its pieces are stored, joined (`assemble`). Pieces already stored are not made
+    again; a piece two segments share is made once.
+    """
+    segments = [(job, piece_jobs(job)) for job in jobs]
+    waiting: dict[str, set[str]] = {}  # segment key -> keys of pieces not yet stored
+    needed_by: dict[str, list[RenderJob]] = {}  # piece key -> segments waiting for it
+    todo: dict[str, RenderJob] = {}
+    for job, pieces in segments:
+        store = Store(job.store_root)
+        missing = {p.key for p in pieces if store.get(p.key) is None}
+        waiting[job.key] = missing
+        for p in pieces:
+            if p.key in missing:
+                todo.setdefault(p.key, p)
+                needed_by.setdefault(p.key, []).append(job)
+    pieces_of = {job.key: tuple(p.key for p in pieces) for job, pieces in segments}
+    for job, _ in segments:
+        if not waiting[job.key]:
+            yield job, assemble(Store(job.store_root), job.key, pieces_of[job.key])
+    for piece, _ in render_all(todo.values(), workers=workers, run=run):
+        for job in needed_by[piece.key]:
+            waiting[job.key].discard(piece.key)
+            if not waiting[job.key]:
+                yield job, assemble(Store(job.store_root), job.key, pieces_of[job.key])
 
 
 def _music_seconds(path: Path | None) -> float:
@@ -105,10 +259,15 @@ def _music_seconds(path: Path | None) -> float:
     return len(stitch.load_music(path, stitch.SAMPLE_RATE)) / stitch.SAMPLE_RATE
 
 
+# What the forkserver imports once for all workers (an ImportError is passed over). Not
+# the espeak driver: it loads libespeak-ng, which the forkserver must not touch.
+PRELOAD = ["audio.render", "audio.loudness", "lameenc", "pydub", "soundfile", "pyttsx3"]
+
+
 def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["audio.render", "audio.loudness"])
+        ctx.set_forkserver_preload(PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -181,7 +340,7 @@ def render_all(
                 elif kind != "timeout" and entry.attempt <= retries and failure is None:
                     queue.append((entry.job, entry.attempt + 1))
                 elif failure is None:
-                    failure = f"segment {entry.job.segment_id} ({entry.job.title}): {value}"
+                    failure = f"{_where(entry.job)}: {value}"
     finally:
         for entry in running:
             _stop(entry)
@@ -239,6 +398,12 @@ def _crash_text(exitcode: int | None) -> str:
             name = f"signal {-exitcode}"
         return f"the speech worker process crashed ({name})"
     return f"the speech worker process exited with code {exitcode}"
+
+
+def _where(job: RenderJob) -> str:
+    """Which segment (and piece of it) a job makes, for messages."""
+    where = f"segment {job.segment_id} ({job.title})"
+    return f"{where}, piece {job.piece} of {job.pieces}" if job.pieces > 1 else where
 
 
 def _describe(error: BaseException) -> str:

@@ -36,6 +36,7 @@ from audio.errors import ConfigError, EngineError
 if TYPE_CHECKING:
     import lameenc
     import numpy as np
+    import soundfile
 
 SAMPLE_RATE = 44100
 SAMPLES_PER_FRAME = 1152
@@ -123,8 +124,9 @@ def encode_segment(
     played before the lead and after the tail, loudness-matched like the speech (see
     `load_music`); an unreadable file raises ConfigError.
 
-    Loudness processing and music need ffmpeg (EngineError when it is missing): the
-    encoded segment is decoded once to check its true peak (`_keep_peaks_down`).
+    Music needs ffmpeg to be read (EngineError when it is missing). With loudness, the
+    encoded segment is decoded once (libsndfile, through soundfile) to check its true
+    peak (`_keep_peaks_down`).
     """
     if lead < 0 or tail < 0:
         raise ValueError(f"lead and tail must not be negative, not {lead} and {tail}")
@@ -287,7 +289,7 @@ def _read_floats(file: BinaryIO, start: int, stop: int) -> np.ndarray:
 # Encoding can lift true peaks well above the PCM's: at 64 kbit/s, quantization noise
 # made single peaks of espeak-ng speech 1.4 dB higher, wherever the ceiling was set
 # (-1.5 to -3 dBTP). So a
-# normalized segment is decoded again (ffmpeg) and checked against MP3_PEAK_DBTP; where
+# normalized segment is decoded again (`_decoded`) and checked against MP3_PEAK_DBTP; where
 # it is over, the samples there are turned down smoothly by the excess plus
 # _PEAK_FIX_MARGIN (rounded up to 0.1 dB, so tiny differences between decoders do not
 # change the bytes) and the segment is encoded again. After _LOCAL_FIXES such rounds
@@ -354,12 +356,9 @@ def _fixed_chunks(
         yield fix_up(_read_floats(tape, start, stop), start, length)
 
 
-_FFMPEG_DECODE = ("ffmpeg", "-v", "error", "-f", "mp3", "-i", "pipe:0", "-f", "f32le", "-ac", "1")
-
-
 def _decoded_peaks(data: bytes, above_dbtp: float) -> tuple[np.ndarray, np.ndarray]:
-    """Where MP3 `data`, decoded by ffmpeg, has true peaks over `above_dbtp` (sample
-    numbers of the decoded signal, `sample_peaks`), and those peaks (linear)."""
+    """Where MP3 `data`, decoded, has true peaks over `above_dbtp` (sample numbers of
+    the decoded signal, `sample_peaks`), and those peaks (linear)."""
     import numpy as np
 
     from audio import loudness as ld
@@ -367,11 +366,13 @@ def _decoded_peaks(data: bytes, above_dbtp: float) -> tuple[np.ndarray, np.ndarr
     level = 10 ** (above_dbtp / 20)
     found: list[tuple[np.ndarray, np.ndarray]] = []
     chunk, context = ld.STREAM_CHUNK, 8
-    with _decoded(data) as (samples, length):
+    with _decoded(data) as mp3:
+        length = mp3.frames
         for start in range(0, length, chunk):
             stop = min(length, start + chunk)
             first = max(0, start - context)
-            x = _read_floats(samples, first, min(length, stop + context))
+            mp3.seek(first)
+            x = mp3.read(min(length, stop + context) - first, dtype="float64")
             peaks = ld.sample_peaks(x, SAMPLE_RATE, above_dbtp=above_dbtp)
             peaks = peaks[start - first : stop - first]
             over = np.flatnonzero(peaks > level)
@@ -382,38 +383,25 @@ def _decoded_peaks(data: bytes, above_dbtp: float) -> tuple[np.ndarray, np.ndarr
 
 
 @contextlib.contextmanager
-def _decoded(data: bytes) -> Iterator[tuple[BinaryIO, int]]:
-    """MP3 `data` decoded by ffmpeg: a temporary file of mono 32-bit float samples at
-    44.1 kHz, and how many samples it holds."""
-    import subprocess
-    import tempfile
+def _decoded(data: bytes) -> Iterator[soundfile.SoundFile]:
+    """MP3 `data` opened for decoding (libsndfile's mpg123 decoder, in this process):
+    mono samples at 44.1 kHz, decoded sample n + _CODEC_DELAY being input sample n, as
+    ffmpeg decodes them."""
+    import io
 
-    # The samples go to a temporary file, not a pipe: reading tens of megabytes from a
-    # pipe costs Python thousands of polls, more than ffmpeg takes to decode them.
-    with tempfile.TemporaryFile() as out:
-        try:
-            done = subprocess.run(
-                [*_FFMPEG_DECODE, "-ar", str(SAMPLE_RATE), "pipe:1"],
-                input=data,
-                stdout=out,
-                stderr=subprocess.PIPE,
-                check=False,
-            )
-        except FileNotFoundError as e:
+    import soundfile
+
+    try:
+        mp3 = soundfile.SoundFile(io.BytesIO(data))
+    except (soundfile.LibsndfileError, RuntimeError) as e:
+        raise EngineError(f"could not decode an encoded segment: {e}") from e
+    with mp3:
+        if (mp3.samplerate, mp3.channels) != (SAMPLE_RATE, 1):
             raise EngineError(
-                "ffmpeg not found; install it with: sudo apt-get install ffmpeg"
-            ) from e
-        if done.returncode != 0:
-            reason = (done.stderr.decode(errors="replace").strip().splitlines() or ["?"])[0]
-            raise EngineError(f"ffmpeg could not decode an encoded segment: {reason}")
-        out.flush()
-        yield out, out.seek(0, 2) // 4
-
-
-def _decode(data: bytes) -> np.ndarray:
-    """MP3 `data` decoded by ffmpeg: mono float samples at 44.1 kHz."""
-    with _decoded(data) as (samples, length):
-        return _read_floats(samples, 0, length)
+                f"an encoded segment decodes as {mp3.channels} channel(s) at "
+                f"{mp3.samplerate} Hz, not mono at {SAMPLE_RATE} Hz"
+            )
+        yield mp3
 
 
 def load_music(

@@ -20,7 +20,7 @@ from audio.model import Mark, Part
 
 # Part of every key: raise it whenever the code makes different audio from the same
 # rendition (synthesis, loudness, encoding), so that older stored parts are not mixed in.
-STORE_VERSION = 4
+STORE_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,10 @@ class Rendition:
     music_after: str | None = None
 
 
-def segment_key(spoken: str, rendition: Rendition) -> str:
+def segment_key(spoken: str | tuple[tuple[str, str], ...], rendition: Rendition) -> str:
     """The store key of a segment: a hash of its spoken text and its rendition.
+
+    A piece of a segment (audio.render) is keyed the same way by its (role, text) runs.
 
     >>> r = Rendition("e 1", "gmw/en-us", 170, 1.0, 64, 5, 0.5, 0.25)
     >>> segment_key("Hello.", r) == segment_key("Hello.", r)

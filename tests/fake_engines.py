@@ -10,8 +10,9 @@ import os
 import signal
 import time
 
-from audio.model import Part
+from audio.model import Mark, Part
 from audio.render import RenderJob
+from audio.store import Store
 
 
 def quick(job: RenderJob) -> Part:
@@ -51,3 +52,21 @@ def fail(job: RenderJob) -> Part:
 def hang_on_hang(job: RenderJob) -> Part:
     """Hang on the text "hang"; succeed on any other."""
     return hang(job) if job.text == "hang" else quick(job)
+
+
+def stored(job: RenderJob) -> Part:
+    """Store the job's text as its "audio" (a frame per character, a mark per run) and
+    leave a file named after its key, so that tests can count what was made."""
+    (job.store_root / f"made-{job.key}").touch()
+    marks, at = [], 0
+    for _, text in job.runs or (("narrator", job.text),):
+        marks.append(Mark(at, at + 10, text[:20]))
+        at += 100
+    return Store(job.store_root).put(
+        job.key,
+        job.text.encode("utf-8"),
+        frames=len(job.text),
+        samples_per_frame=1152,
+        sample_rate=44100,
+        marks=marks,
+    )

@@ -1,17 +1,28 @@
-"""The worker scheduling of audio/render.py, with fake engines: timeouts, crashes, retries.
+"""audio/render.py with fake engines: worker scheduling (timeouts, crashes, retries) and
+segments made in pieces.
 
 The real engine's rendering is covered by the end-to-end tests (test_pipeline.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from audio.errors import EngineError
-from audio.render import RenderJob, render_all
-from audio.store import Rendition
+from audio.render import (
+    MAX_PIECE_CHARS,
+    MIN_PIECE_CHARS,
+    RenderJob,
+    piece_jobs,
+    render_all,
+    render_segments,
+    split_pieces,
+)
+from audio.stitch import frames_to_ms
+from audio.store import Rendition, Store
 
 HERE = Path(__file__).resolve().parent
 
@@ -89,3 +100,117 @@ def test_segments_finished_before_a_failure_are_yielded(fakes, tmp_path):
         ):
             finished.append(job.segment_id)
     assert finished == ["01-seg"]
+
+
+# --- pieces -----------------------------------------------------------------------------
+
+
+def paragraph(n: int, words: int = 60) -> str:
+    """A paragraph of about `words` * 6 characters, its sentences numbered from `n`."""
+    return " ".join(f"Sentence {n}.{k} goes here." for k in range(words // 4))
+
+
+def test_pieces_gather_short_paragraphs_and_cut_long_ones():
+    short, long = "Title, by Someone.", paragraph(1, 400)
+    assert len(long) > 2 * MAX_PIECE_CHARS
+    runs = (("narrator", f"{short}\n\n{paragraph(2)}\n\n{long}"), ("opinion", "Mine: yes."))
+    pieces = split_pieces(runs)
+    texts = [text for piece in pieces for _, text in piece]
+    # The title joins the paragraph after it; the long paragraph is cut between sentences.
+    assert texts[0] == f"{short}\n\n{paragraph(2)}"
+    assert " ".join(texts[1:-1]) == long
+    assert all(len(t) <= MAX_PIECE_CHARS for t in texts[1:-1])
+    assert all(t.endswith(".") for t in texts)
+    # The short opinion at the end is a piece of its own, in its own voice.
+    assert pieces[-1] == (("opinion", "Mine: yes."),)
+    assert all(len(t) >= MIN_PIECE_CHARS for t in texts[:-1])
+
+
+def test_an_edit_changes_only_the_piece_it_is_in():
+    paragraphs = [paragraph(n, words=4 + 13 * n) for n in range(12)]
+    edited = list(paragraphs)
+    edited[6] = edited[6].replace("Sentence 6.1", "Sentence six point one")
+    before = split_pieces((("narrator", "\n\n".join(paragraphs)),))
+    after = split_pieces((("narrator", "\n\n".join(edited)),))
+    assert len(before) == len(after) > 4
+    changed = [k for k, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert len(changed) == 1
+    assert "Sentence six point one" in after[changed[0]][0][1]
+
+
+def test_piece_jobs_put_lead_chime_and_music_at_the_ends(tmp_path):
+    rendition = Rendition(
+        engine="fake", voice="v", rate=170, volume=1.0, bitrate=64, quality=5, lead=1.0,
+        tail=0.25, opinion_voice="o", gap=0.35, chime=True, music_before="aa", music_after="bb",
+    )  # fmt: skip
+    text = f"{paragraph(1)}\n\n{paragraph(2)}\n\nRohin's opinion: {paragraph(3)}\n\n{paragraph(4)}"
+    job = RenderJob(
+        key="segment", segment_id="05-seg", title="Five", text=text, rendition=rendition,
+        store_root=tmp_path, timeout=30, music_before=tmp_path / "a.wav",
+        music_after=tmp_path / "b.wav",
+    )  # fmt: skip
+    pieces = piece_jobs(job)
+    assert [p.runs[0][0] for p in pieces] == ["narrator", "narrator", "opinion", "narrator"]
+    assert [p.rendition.lead for p in pieces] == [1.0, 0.0, 0.35, 0.35]
+    assert [p.rendition.tail for p in pieces] == [0.0, 0.0, 0.0, 0.25]
+    assert [p.rendition.chime for p in pieces] == [True, False, False, False]
+    assert [p.music_before is not None for p in pieces] == [True, False, False, False]
+    assert [p.rendition.music_after for p in pieces] == [None, None, None, "bb"]
+    assert [(p.piece, p.pieces) for p in pieces] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert len({p.key for p in pieces} | {job.key}) == 5
+    # The same text in another voice is another piece.
+    assert piece_jobs(replace(job, rendition=replace(rendition, opinion_voice=None)))[2].key != (
+        pieces[2].key
+    )
+
+
+def segment_jobs(tmp_path: Path, *texts: str) -> list[RenderJob]:
+    return [replace(job, key=f"segment-{job.key}") for job in jobs(tmp_path, *texts)]
+
+
+def made(tmp_path: Path) -> int:
+    return len(list(tmp_path.glob("made-*")))
+
+
+def test_a_segment_is_its_pieces_joined(fakes, tmp_path):
+    first = "\n\n".join(paragraph(n) for n in range(4))
+    second = f"{paragraph(10)}\n\n{paragraph(0)}"  # its second piece is the first's first
+    done = dict(
+        (job.segment_id, part)
+        for job, part in render_segments(
+            segment_jobs(tmp_path, first, second), workers=2, run=fakes.stored
+        )
+    )
+    assert made(tmp_path) == 5  # the shared piece is made once
+    store = Store(tmp_path)
+    for job in segment_jobs(tmp_path, first, second):
+        pieces = piece_jobs(job)
+        part = done[job.segment_id]
+        assert store.get(job.key) == part
+        data = store.audio_path(job.key).read_bytes()
+        assert data == b"".join(p.text.encode() for p in pieces)
+        assert part.frames == sum(len(p.text) for p in pieces)
+        # Each piece's marks, shifted by the frames before it.
+        shifts = [frames_to_ms(sum(len(q.text) for q in pieces[:k])) for k in range(len(pieces))]
+        assert [m.start_ms for m in part.marks] == shifts
+        assert [m.text for m in part.marks] == [p.text[:20] for p in pieces]
+
+
+def test_only_missing_pieces_are_made_again(fakes, tmp_path):
+    text = "\n\n".join(paragraph(n) for n in range(5))
+    list(render_segments(segment_jobs(tmp_path, text), workers=2, run=fakes.stored))
+    assert made(tmp_path) == 5
+    edited = text.replace("Sentence 3.2", "Sentence three point two")
+    [(job, part)] = render_segments(segment_jobs(tmp_path, edited), workers=2, run=fakes.stored)
+    assert made(tmp_path) == 6
+    assert Store(tmp_path).audio_path(job.key).read_bytes() == edited.replace("\n\n", "").encode()
+    # All pieces stored: the segment is joined again without any worker.
+    Store(tmp_path).audio_path(job.key).unlink()
+    [(job, part)] = render_segments(segment_jobs(tmp_path, edited), workers=1, run=fakes.crash)
+    assert part.frames == len(edited.replace("\n\n", ""))
+
+
+def test_a_failing_piece_is_named(fakes, tmp_path):
+    text = "\n\n".join(paragraph(n) for n in range(3))
+    with pytest.raises(EngineError, match=r"^segment 01-seg \(Segment 1\), piece 1 of 3: espeak"):
+        list(render_segments(segment_jobs(tmp_path, text), workers=1, run=fakes.fail))
