@@ -6,8 +6,8 @@ with true peaks at or below -1 dBTP (TECH-NOTES section 5). espeak-ng speaks at 
 the gain and then a look-ahead peak limiter.
 
 Samples are numpy float64 arrays, mono, full scale 1.0; every function here is pure.
-numpy, scipy and pyloudnorm are imported with the module (scipy.signal alone takes about
-a second), so a process that renders segments should import it before it forks.
+It needs only numpy: the filters and resampling that came from scipy.signal and
+pyloudnorm are in `audio.dsp` (scipy.signal alone took about a second to import).
 
 Design of `normalize`:
 
@@ -70,8 +70,8 @@ import math
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-import pyloudnorm
-from scipy.signal import firwin, lfilter, resample_poly
+
+from audio import dsp
 
 TARGET_LUFS = -16.0
 CEILING_DBTP = -1.5
@@ -127,16 +127,19 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
 
 
 @functools.lru_cache(maxsize=8)
-def _k_filters(rate: int) -> tuple[tuple[np.ndarray, np.ndarray, float], ...]:
-    """(b, a, gain) of each of pyloudnorm's K-weighting stages at `rate`, in order."""
-    stages = pyloudnorm.Meter(rate)._filters.values()
-    return tuple((stage.b, stage.a, stage.passband_gain) for stage in stages)
+def _k_filters(rate: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """(b, a) of each of pyloudnorm's K-weighting stages at `rate`, in order (the same
+    coefficients; their passband gains are 1)."""
+    return (
+        dsp.high_shelf(4.0, 1 / np.sqrt(2), 1500.0, rate),
+        dsp.high_pass(0.5, 38.0, rate),
+    )
 
 
 def _k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
-    """`x` through BS.1770's K-weighting, computed exactly as pyloudnorm does."""
-    for b, a, gain in _k_filters(rate):
-        x = gain * lfilter(b, a, x)
+    """`x` through BS.1770's K-weighting, as pyloudnorm filters it."""
+    for b, a in _k_filters(rate):
+        x, _ = dsp.biquad(b, a, x)
     return x
 
 
@@ -213,7 +216,7 @@ def sample_peaks(samples: np.ndarray, rate: int, *, above_dbtp: float | None = N
 @functools.lru_cache(maxsize=8)
 def _interpolator(factor: int) -> tuple[float, ...]:
     """The oversampling filter: 12 taps per phase, as BS.1770's (Kaiser-windowed sinc)."""
-    return tuple(firwin(12 * factor + 1, 1 / factor, window=("kaiser", 5.0)))
+    return tuple(dsp.kaiser_lowpass(12 * factor + 1, 1 / factor, 5.0))
 
 
 def _sample_peaks(x: np.ndarray, rate: int) -> np.ndarray:
@@ -227,7 +230,7 @@ def _sample_peaks(x: np.ndarray, rate: int) -> np.ndarray:
 def _interval_peaks(x: np.ndarray, factor: int) -> np.ndarray:
     """over[n]: the largest magnitude of `x` oversampled `factor` times, from sample n
     up to (not including) n + 1."""
-    dense = resample_poly(x, factor, 1, window=np.array(_interpolator(factor)))
+    dense = dsp.resample_poly(x, factor, 1, _interpolator(factor))
     np.abs(dense, out=dense)
     over = dense[::factor].copy()
     for phase in range(1, factor):
@@ -598,7 +601,7 @@ def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
     if rate == new_rate or not len(x):
         return x.copy()
     common = math.gcd(rate, new_rate)
-    return resample_poly(x, new_rate // common, rate // common)
+    return dsp.resample_poly(x, new_rate // common, rate // common)
 
 
 def chime(
@@ -681,18 +684,21 @@ class _Resampled:
         self.up, self.down = new_rate // common, rate // common
         self.length = -(-len(pcm) * self.up // self.down)
         # resample_poly's filter reaches 10 * max(up, down) upsampled samples each way.
+        # Pieces start on a multiple of its period, so they come out bit for bit as the
+        # same stretch of the whole signal does.
         self.pad = -(-10 * max(self.up, self.down) // self.up) + 2
+        self.period = dsp.resample_period(self.up, self.down)
 
     def get(self, start: int, stop: int) -> np.ndarray:
         """Samples start to stop (0 <= start <= stop <= length) of the resampled signal."""
         if self.up == self.down:
             return self.pcm[start:stop].astype(np.float64) / 32768.0
         up, down = self.up, self.down
-        first = max(0, (start * down // up - self.pad) // down * down)
+        first = max(0, (start * down // up - self.pad) // self.period * self.period)
         last = min(len(self.pcm), -(-stop * down // up) + self.pad)
         piece = self.pcm[first:last].astype(np.float64) / 32768.0
         offset = first * up // down  # the output sample that piece[0] becomes
-        return resample_poly(piece, up, down)[start - offset : stop - offset]
+        return dsp.resample_poly(piece, up, down)[start - offset : stop - offset]
 
 
 def _reach(rate: float, top_need: float) -> tuple[int, int]:
@@ -733,12 +739,11 @@ class _KWeighting:
 
     def __init__(self, rate: int) -> None:
         self.filters = _k_filters(rate)
-        self.state = [np.zeros(max(len(a), len(b)) - 1) for b, a, _ in self.filters]
+        self.state = [np.zeros(2) for _ in self.filters]
 
     def power(self, x: np.ndarray) -> np.ndarray:
-        for i, (b, a, gain) in enumerate(self.filters):
-            x, self.state[i] = lfilter(b, a, x, zi=self.state[i])
-            x = gain * x
+        for i, (b, a) in enumerate(self.filters):
+            x, self.state[i] = dsp.biquad(b, a, x, self.state[i])
         return x * x
 
 

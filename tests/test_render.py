@@ -214,3 +214,9 @@ def test_a_failing_piece_is_named(fakes, tmp_path):
     text = "\n\n".join(paragraph(n) for n in range(3))
     with pytest.raises(EngineError, match=r"^segment 01-seg \(Segment 1\), piece 1 of 3: espeak"):
         list(render_segments(segment_jobs(tmp_path, text), workers=1, run=fakes.fail))
+
+
+def test_workers_run_on_one_thread_each(fakes, tmp_path):
+    # Any extra thread in a worker competes with the other workers for the cores.
+    list(render_all(jobs(tmp_path, "a", "b"), workers=2, run=fakes.threads))
+    assert [int(p.read_text()) for p in sorted(tmp_path.glob("threads-*"))] == [1, 1]
