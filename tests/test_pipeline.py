@@ -372,9 +372,12 @@ def test_render_one_segment_republishes_in_place(workspace):
     seg_id = old["segments"][edited]["id"]
     script = workspace / "output" / slug / "scripts" / f"{seg_id}.txt"
     script.write_text(
-        script.read_text(encoding="utf-8") + "\nA sentence the editor added, for the listeners.\n",
+        script.read_text(encoding="utf-8").rstrip() + " A sentence the editor added, for you.\n",
         encoding="utf-8",
     )
+
+    store = workspace / "output" / ".store"
+    stored_before = {p.stem for p in store.glob("*/*.json")}
 
     result = run(workspace, "render", f"issues/{slug}.txt", "--segment", "05", "--json")
 
@@ -389,6 +392,19 @@ def test_render_one_segment_republishes_in_place(workspace):
         for i, s in enumerate(old["segments"])
     ]
     assert new["segments"][edited]["key"] != old["segments"][edited]["key"]
+    # Within it, only the piece that holds the added sentence (its last paragraph) was made;
+    # the segment is the old one's other pieces, byte for byte, and that piece.
+    made = {p.stem for p in store.glob("*/*.json")} - stored_before
+    assert new["segments"][edited]["key"] in made and len(made) == 2
+    (piece,) = made - {new["segments"][edited]["key"]}
+    piece_frames = (store / piece[:2] / f"{piece}.mp3").read_bytes()
+    old_part, new_part = (
+        (store / k[:2] / f"{k}.mp3").read_bytes()
+        for k in (old["segments"][edited]["key"], new["segments"][edited]["key"])
+    )
+    kept = new_part[: len(new_part) - len(piece_frames)]
+    assert new_part.endswith(piece_frames) and old_part.startswith(kept)
+    assert len(kept) > len(old_part) / 2
     # (a) every other segment's frames are the same bytes as before.
     before, after = sum(old_sizes[:edited]), sum(old_sizes[edited + 1 :])
     assert (
