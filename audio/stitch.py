@@ -14,12 +14,12 @@ Loudness: by default `encode_segment` normalizes each segment on its own (audio.
 gain and a look-ahead limiter, deterministic) so that the decoded MP3 measures -16 LUFS
 with true peak <= -1 dBTP; `mp3_headroom` holds the margins the MP3 coder needs. It does
 so a chunk at a time (`normalize_stream`, one LAME encoder fed chunk by chunk, the
-decoded check read back in chunks), so its memory does not grow with the segment. It can
+check decoded in chunks), so its memory does not grow with the segment. It can
 also put the section chime into a segment's lead, and intro or outro music around it
 (`load_music`).
 
-pydub, lameenc, numpy and audio.loudness are imported inside the functions that use
-them, so the frame arithmetic here needs only the standard library.
+pydub, lameenc, soundfile, numpy and audio.loudness are imported inside the functions
+that use them, so the frame arithmetic here needs only the standard library.
 """
 
 from __future__ import annotations
