@@ -20,6 +20,7 @@ from audio import pipeline
 from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
 from audio.fsutil import Layout, output_lock
+from audio.render import start_workers
 from audio.script import structure
 
 # An unexpected exception (a bug) is shown as one line with this exit code, or with its
@@ -115,7 +116,7 @@ _jobs_option = click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Segments rendered at once  [default: number of cores]",
+    help="Pieces of segments rendered at once  [default: number of cores]",
 )
 _json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print the report as JSON, for tools."
@@ -136,6 +137,7 @@ def build(state: State, issues: tuple[Path, ...], jobs: int | None, as_json: boo
     """
     paths = issues or pipeline.find_issues(state.layout.issues)
     with _locked(state):
+        start_workers()  # while the issues are read and planned
         pipeline.clean_temporary_files(state.layout)
         plan = pipeline.plan_build(paths, state.config, state.layout)
         _run(state, plan, jobs, as_json)
@@ -166,6 +168,7 @@ def render(
     chapters that moved.
     """
     with _locked(state):
+        start_workers()  # while the issue is read and planned
         pipeline.clean_temporary_files(state.layout)
         plan, chosen = pipeline.plan_render(issue, selectors, state.config, state.layout)
         if not plan.to_render and not state.quiet and not as_json:
