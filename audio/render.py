@@ -197,21 +197,20 @@ def piece_jobs(job: RenderJob) -> tuple[RenderJob, ...]:
 def assemble(store: Store, key: str, pieces: tuple[str, ...]) -> Part:
     """Store under `key` the stored `pieces` (keys) joined: frames end to end, and
     sentence marks shifted by the frames before them."""
-    parts = [store.get(k) for k in pieces]
-    if any(p is None for p in parts):
+    found = [store.load(k) for k in pieces]
+    if any(f is None for f in found):
         raise EngineError(f"a piece of segment {key[:12]} is missing from the store")
-    data, marks, frames = [], [], 0
-    for k, part in zip(pieces, parts, strict=True):
-        assert part is not None
+    parts = [f[0] for f in found if f is not None]
+    marks, frames = [], 0
+    for part in parts:
         shift = stitch.frames_to_ms(frames)
         marks += [
             replace(m, start_ms=m.start_ms + shift, end_ms=m.end_ms + shift) for m in part.marks
         ]
-        data.append(store.audio_path(k).read_bytes())
         frames += part.frames
     return store.put(
         key,
-        b"".join(data),
+        b"".join(f[1] for f in found if f is not None),
         frames=frames,
         samples_per_frame=parts[0].samples_per_frame,
         sample_rate=parts[0].sample_rate,

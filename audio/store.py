@@ -79,6 +79,11 @@ class Store:
 
     def get(self, key: str) -> Part | None:
         """The stored part for `key`, or None when it is missing or damaged."""
+        found = self.load(key)
+        return None if found is None else found[0]
+
+    def load(self, key: str) -> tuple[Part, bytes] | None:
+        """The stored part for `key` and its frames, or None when missing or damaged."""
         try:
             record = json.loads(self._record_path(key).read_text(encoding="utf-8"))
             data = self.audio_path(key).read_bytes()
@@ -98,7 +103,7 @@ class Store:
             return None
         if len(data) != part.size or hashlib.sha256(data).hexdigest() != digest:
             return None
-        return part
+        return part, data
 
     def put(
         self,

@@ -371,6 +371,16 @@ def assert_consistent(output: Path) -> None:
     ]
 
 
+def assert_republished(output: Path, old: dict, new: dict, watch: Watch, context: object) -> None:
+    """Every watched file changed from `old` to `new`, readers saw only those two
+    versions, no temporary file is left, and the published files agree."""
+    for name in WATCHED:
+        assert new[name] != old[name], name
+        assert watch.versions[name] <= {old[name], new[name]}, (name, context)
+    assert temporary_files(output) == []
+    assert_consistent(output)
+
+
 def test_published_files_stay_valid_throughout(reference, start, tmp_path):
     folder = tmp_path / "published"
     shutil.copytree(reference.folder, folder)
@@ -390,11 +400,7 @@ def test_published_files_stay_valid_throughout(reference, start, tmp_path):
     assert build.wait() == 0, build.describe()
     new = published(output)
     assert watch.problems == [], f"{watch.polls} polls"
-    for name in WATCHED:
-        assert new[name] != old[name], name
-        assert watch.versions[name] <= {old[name], new[name]}, name
-    assert temporary_files(output) == []
-    assert_consistent(output)
+    assert_republished(output, old, new, watch, "one build")
 
     # Round 2: another correction, and builds killed at random moments, one after the
     # other. Readers see, during the builds and after each kill, only the old files or
@@ -412,11 +418,7 @@ def test_published_files_stay_valid_throughout(reference, start, tmp_path):
         assert watch.problems == [], history
     build_to_end(start, folder)
     new = published(output)
-    for name in WATCHED:
-        assert new[name] != old[name], name
-        assert watch.versions[name] <= {old[name], new[name]}, (name, history)
-    assert temporary_files(output) == []
-    assert_consistent(output)
+    assert_republished(output, old, new, watch, history)
 
     # Round 3: once more, killed while the new MP3 is being written next to the old one.
     old = new
@@ -428,11 +430,7 @@ def test_published_files_stay_valid_throughout(reference, start, tmp_path):
     assert watch.problems == [], moment
     build_to_end(start, folder)
     new = published(output)
-    for name in WATCHED:
-        assert new[name] != old[name], name
-        assert watch.versions[name] <= {old[name], new[name]}, (name, moment)
-    assert temporary_files(output) == []
-    assert_consistent(output)
+    assert_republished(output, old, new, watch, moment)
 
 
 # --------------------------------------------------------------------------- the lock
