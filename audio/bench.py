@@ -6,7 +6,7 @@ folders (so every store starts empty):
 1. a cold build of each sample issue in `issues/` (`*.txt`), and of all of them at once;
 2. the physical limit on the same scripts: the `espeak-ng` command once per segment,
    one after another, then one lameenc encode of the whole episode's audio (with the
-   same pauses, 44.1 kHz, the same bit rate and LAME quality);
+   same pauses, sample rate, bit rate and LAME quality);
 3. the naive way: the whole script as one pyttsx3 utterance, then one pydub export;
 4. on the longest sample, a build where nothing changed and a one-segment re-render
    after editing a script;
@@ -426,12 +426,13 @@ def limit_main(argv: Sequence[str]) -> None:
         )
     synthesized = time.perf_counter()
     pcm, rate = [], None
+    out = pipeline.rendition(config, "item").sample_rate
     for _, wav, lead in jobs:
         with wave.open(str(wav), "rb") as w:
             rate = w.getframerate()
             speech = w.readframes(w.getnframes())
             pcm += [stitch.silence(lead, rate), speech, stitch.silence(pipeline.TAIL, rate)]
-    data = stitch.encode_pcm(b"".join(pcm), rate or 22050, config.bitrate, pipeline.LAME_QUALITY)
+    data = stitch.encode_pcm(b"".join(pcm), rate or out, out, config.bitrate, pipeline.LAME_QUALITY)
     done = time.perf_counter()
     result = {
         "segments": len(jobs),

@@ -297,6 +297,9 @@ def rendition(config: Config, kind: str) -> Rendition:
         chime=config.chime and kind == "section",
         music_before=_file_sha(before),
         music_after=_file_sha(after),
+        sample_rate=stitch.output_rate(
+            config.bitrate, music=bool(config.intro_music or config.outro_music)
+        ),
     )
 
 
@@ -530,7 +533,7 @@ def _record_frames(record: dict) -> int:
     """A manifest segment record's length in MP3 frames (older manifests: from its ms)."""
     if "frames" in record:
         return int(record["frames"])
-    return round((record["end_ms"] - record["start_ms"]) * stitch.SAMPLE_RATE / 1152 / 1000)
+    return round((record["end_ms"] - record["start_ms"]) / 1000 / stitch.FRAME_SECONDS)
 
 
 def _write_transcripts(folder: Path, chapters: Sequence[Chapter], parts: Sequence[Part]) -> None:

@@ -84,11 +84,12 @@ def render_one(job: RenderJob) -> Part:
             chime=r.chime,
             music_before=job.music_before,
             music_after=job.music_after,
+            sample_rate=r.sample_rate,
         )
     finally:
         wav.unlink(missing_ok=True)
     scan = stitch.scan_frames(data)
-    offset = round(1000 * (r.lead + _music_seconds(job.music_before)))
+    offset = round(1000 * (r.lead + _music_seconds(job.music_before, r.sample_rate)))
     return store.put(
         job.key,
         data,
@@ -251,11 +252,11 @@ def render_segments(
                 yield job, assemble(Store(job.store_root), job.key, pieces_of[job.key])
 
 
-def _music_seconds(path: Path | None) -> float:
-    """How long the music before the speech lasts, as encode_segment places it."""
+def _music_seconds(path: Path | None, rate: int) -> float:
+    """How long the music before the speech lasts, as encode_segment places it at `rate`."""
     if path is None:
         return 0.0
-    return len(stitch.load_music(path, stitch.SAMPLE_RATE)) / stitch.SAMPLE_RATE
+    return len(stitch.load_music(path, rate)) / rate
 
 
 # What the forkserver imports once for all workers (an ImportError is passed over). Not

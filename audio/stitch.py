@@ -1,10 +1,11 @@
 """Stitch: per-segment audio and MP3 frames.
 
 This module owns the episode's audio format. Each segment is encoded on its own into
-CBR MP3 frames, 44.1 kHz mono, with no ID3 tag and no Xing/Info frame
-(`encode_segment`). An episode is those parts joined byte for byte (`join_parts`);
-chapters.py then adds one ID3 tag. Because every part starts with a fresh bit reservoir,
-one segment can be re-rendered without re-encoding the others (TECH-NOTES section 6).
+CBR MP3 frames, mono, with no ID3 tag and no Xing/Info frame (`encode_segment`), at
+the show's `output_rate`: 22.05 kHz for speech, 44.1 kHz with music. An episode is
+those parts joined byte for byte (`join_parts`); chapters.py then adds one ID3 tag.
+Because every part starts with a fresh bit reservoir, one segment can be re-rendered
+without re-encoding the others (TECH-NOTES section 6).
 
 Times come from counting frames (`scan_frames`), never from PCM lengths: LAME adds
 encoder delay and padding to each part. `frames_to_ms` is the one place a frame count
@@ -38,11 +39,36 @@ if TYPE_CHECKING:
     import numpy as np
     import soundfile
 
-SAMPLE_RATE = 44100
-SAMPLES_PER_FRAME = 1152
+# The episode's sample rate (`output_rate`). espeak-ng speaks at 22.05 kHz, so speech
+# is encoded at that rate (MPEG-2 Layer III): there is nothing above 11 kHz to keep,
+# LAME does less than half the work of 44.1 kHz, and at 64 kbit/s the decoded MP3 is
+# closer to espeak-ng's own samples (signal to error 22.8 dB, against 13.9 dB at
+# 44.1 kHz, on 137 s of speech). A show with intro or outro music, or a bit rate over
+# MPEG-2's top of 160 kbit/s, is encoded at 44.1 kHz (MPEG-1), which keeps the music's
+# treble. A frame lasts 576 / 22050 = 1152 / 44100 s either way.
+SPEECH_RATE = 22050
+MUSIC_RATE = 44100
+FRAME_SECONDS = 1152 / MUSIC_RATE  # = 576 / SPEECH_RATE
+_MPEG2_TOP_BITRATE = 160
 
-# Bit rates of MPEG-1 Layer III at 44.1 kHz, in kbit/s (the same list as config.py).
+# Bit rates a show can choose, in kbit/s (the same list as config.py): MPEG-1 Layer
+# III's; up to 160 they are MPEG-2's as well.
 _MPEG1_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+
+def output_rate(bitrate: int, *, music: bool) -> int:
+    """The sample rate (Hz) of a show's episodes: SPEECH_RATE, or MUSIC_RATE when the
+    show has music or a bit rate that MPEG-2 does not have.
+
+    >>> output_rate(64, music=False), output_rate(64, music=True), output_rate(192, music=False)
+    (22050, 44100, 44100)
+    """
+    return MUSIC_RATE if music or bitrate > _MPEG2_TOP_BITRATE else SPEECH_RATE
+
+
+def samples_per_frame(rate: int) -> int:
+    """Samples in one Layer III frame at `rate`: 1152 (MPEG-1), 576 (MPEG-2)."""
+    return 1152 if rate >= 32000 else 576
 
 
 # --- encoding --------------------------------------------------------------------------
@@ -103,14 +129,16 @@ def encode_segment(
     chime: bool = False,
     music_before: Path | None = None,
     music_after: Path | None = None,
+    sample_rate: int | None = None,
 ) -> bytes:
     """MP3 frames of `wav` with `lead` and `tail` seconds of silence around it.
 
-    The result is CBR, 44.1 kHz mono at `bitrate` kbit/s, with no ID3 tag and no
+    The result is CBR mono at `bitrate` kbit/s and `sample_rate` (by default
+    `output_rate` of the bit rate and the music given), with no ID3 tag and no
     Xing/Info frame, so parts made this way can be joined byte for byte. The same
     input always gives the same bytes. `quality` is LAME's (0 best, 9 fastest).
 
-    With `loudness` (LUFS), the speech is resampled to 44.1 kHz here and normalized and
+    With `loudness` (LUFS), the speech is resampled to `sample_rate` here and normalized and
     peak-limited (audio.loudness) so that the decoded MP3 measures about `loudness`
     with true peak <= -1 dBTP; the headroom for the MP3 coder depends on the bit rate
     (`mp3_headroom`). `loudness=None` encodes the WAV's samples as they are.
@@ -136,30 +164,33 @@ def encode_segment(
         raise ValueError(f"quality must be between 0 and 9, not {quality}")
     if chime and lead < min_chime_lead() - 1e-9:
         raise ValueError(f"a chime needs a lead of at least {min_chime_lead():g} s, not {lead:g} s")
+    music = (music_before, music_after)
+    out = sample_rate or output_rate(bitrate, music=any(m is not None for m in music))
+    if out not in (SPEECH_RATE, MUSIC_RATE) or output_rate(bitrate, music=False) > out:
+        raise ValueError(f"cannot encode {bitrate} kbit/s at {out} Hz")
     pcm, rate = _read_pcm(wav)
     if loudness is None and not chime and music_before is None and music_after is None:
         pieces = (silence(lead, rate), pcm, silence(tail, rate))
-        data = _encode_pcm(pieces, rate, bitrate, quality)
+        data = _encode_pcm(pieces, rate, out, bitrate, quality)
     elif loudness is None:
         from audio.loudness import to_pcm16
 
-        samples = _shape(
-            pcm, rate, lead=lead, tail=tail, chime=chime, music=(music_before, music_after)
-        )
-        data = encode_pcm(to_pcm16(samples), rate, bitrate, quality)
+        samples = _shape(pcm, rate, lead=lead, tail=tail, chime=chime, music=music)
+        data = _encode_pcm((to_pcm16(samples),), rate, out, bitrate, quality)
     else:
         data = _encode_normalized(
             pcm,
             rate,
+            out,
             lead=lead,
             tail=tail,
             bitrate=bitrate,
             quality=quality,
             loudness=loudness,
             chime=chime,
-            music=(music_before, music_after),
+            music=music,
         )
-    _check_part(data, bitrate, wav)
+    _check_part(data, out, bitrate, wav)
     return data
 
 
@@ -219,6 +250,7 @@ def _lead(lead: float, rate: int, *, chime: bool, level: float) -> np.ndarray:
 def _encode_normalized(
     pcm: bytes,
     rate: int,
+    out: int,
     *,
     lead: float,
     tail: float,
@@ -228,7 +260,8 @@ def _encode_normalized(
     chime: bool,
     music: tuple[Path | None, Path | None],
 ) -> bytes:
-    """`encode_segment` with loudness: normalized, with chime and music, a chunk at a time.
+    """`encode_segment` with loudness, at `out` Hz: normalized, with chime and music, a
+    chunk at a time.
 
     The speech is resampled, normalized and limited in chunks (`normalize_stream`), and
     the segment's samples go to one encoder, and to a temporary file of 32-bit floats
@@ -244,25 +277,29 @@ def _encode_normalized(
 
     boost, ceiling = mp3_headroom(bitrate)
     level = loudness + boost
-    head = _lead(lead, SAMPLE_RATE, chime=chime, level=level)
-    first, last = _music_pair(music, SAMPLE_RATE, level=level, ceiling=ceiling)
+    head = _lead(lead, out, chime=chime, level=level)
+    first, last = _music_pair(music, out, level=level, ceiling=ceiling)
     speech = ld.normalize_stream(
-        np.frombuffer(pcm, dtype="<i2"), rate, SAMPLE_RATE, target_lufs=level, ceiling_dbtp=ceiling
+        np.frombuffer(pcm, dtype="<i2"), rate, out, target_lufs=level, ceiling_dbtp=ceiling
     )
-    pieces = itertools.chain((first, head), speech, (np.zeros(round(tail * SAMPLE_RATE)), last))
+    pieces = itertools.chain((first, head), speech, (np.zeros(round(tail * out)), last))
+    encoder = functools.partial(_encoder, out, out, bitrate, quality)
     with tempfile.TemporaryFile() as tape:
-        data, length = _encode_chunks(pieces, bitrate, quality, tape)
-        return _keep_peaks_down(tape, length, data, bitrate, quality)
+        data, length = _encode_chunks(pieces, encoder, tape)
+        return _keep_peaks_down(tape, length, data, out, encoder)
 
 
 def _encode_chunks(
-    chunks: Iterable[np.ndarray], bitrate: int, quality: int, tape: BinaryIO | None = None
+    chunks: Iterable[np.ndarray],
+    new_encoder: Callable[[], lameenc.Encoder],
+    tape: BinaryIO | None = None,
 ) -> tuple[bytes, int]:
-    """MP3 frames of float `chunks` end to end at 44.1 kHz, and how many samples they
-    hold; the samples are also written to `tape` as 32-bit floats."""
+    """MP3 frames of float `chunks` end to end, by a fresh encoder from `new_encoder`,
+    and how many samples they hold; the samples are also written to `tape` as 32-bit
+    floats."""
     from audio.loudness import to_pcm16
 
-    encoder = _encoder(SAMPLE_RATE, bitrate, quality)
+    encoder = new_encoder()
     out = []
     length = 0
     for chunk in chunks:
@@ -302,7 +339,13 @@ _GLOBAL_FIXES = 3
 _CODEC_DELAY = 576 + 529
 
 
-def _keep_peaks_down(tape: BinaryIO, length: int, data: bytes, bitrate: int, quality: int) -> bytes:
+def _keep_peaks_down(
+    tape: BinaryIO,
+    length: int,
+    data: bytes,
+    rate: int,
+    new_encoder: Callable[[], lameenc.Encoder],
+) -> bytes:
     """`data`, encoded again from quieter samples until it decodes within MP3_PEAK_DBTP.
 
     `tape` holds the `length` samples `data` was encoded from, as 32-bit floats; they
@@ -319,19 +362,19 @@ def _keep_peaks_down(tape: BinaryIO, length: int, data: bytes, bitrate: int, qua
     own: BinaryIO | None = None  # the latest tape made here
     try:
         for fix in range(_LOCAL_FIXES + _GLOBAL_FIXES):
-            over, peaks = _decoded_peaks(data, MP3_PEAK_DBTP)
+            over, peaks = _decoded_peaks(data, rate, MP3_PEAK_DBTP)
             if not len(over):
                 return data
             excess = 20 * np.log10(peaks) - MP3_PEAK_DBTP + _PEAK_FIX_MARGIN
             excess = np.ceil(np.round(excess, 6) * 10) / 10
             if fix < _LOCAL_FIXES:
                 at = np.clip(over - _CODEC_DELAY, 0, length - 1)
-                fix_up = ld.Attenuation(SAMPLE_RATE, at, excess).apply
+                fix_up = ld.Attenuation(rate, at, excess).apply
             else:
                 fix_up = functools.partial(_scaled, scale=10 ** (-float(excess.max()) / 20))
             new_tape = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
             chunks = _fixed_chunks(tape, length, fix_up)
-            data, _ = _encode_chunks(chunks, bitrate, quality, new_tape)
+            data, _ = _encode_chunks(chunks, new_encoder, new_tape)
             if own is not None:
                 own.close()
             tape = own = new_tape
@@ -356,9 +399,14 @@ def _fixed_chunks(
         yield fix_up(_read_floats(tape, start, stop), start, length)
 
 
-def _decoded_peaks(data: bytes, above_dbtp: float) -> tuple[np.ndarray, np.ndarray]:
-    """Where MP3 `data`, decoded, has true peaks over `above_dbtp` (sample numbers of
-    the decoded signal, `sample_peaks`), and those peaks (linear)."""
+def _decoded_peaks(data: bytes, rate: int, above_dbtp: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where MP3 `data` (at `rate`), decoded, has true peaks over `above_dbtp` (sample
+    numbers of the decoded signal, `sample_peaks`), and those peaks (linear).
+
+    It is decoded from start to end, a chunk at a time, each chunk with the `context`
+    samples on either side that its peaks depend on: never seeking, which would cost
+    the decoder its bit reservoir (libmpg123 then misdecodes a frame at 22.05 kHz).
+    """
     import numpy as np
 
     from audio import loudness as ld
@@ -366,26 +414,31 @@ def _decoded_peaks(data: bytes, above_dbtp: float) -> tuple[np.ndarray, np.ndarr
     level = 10 ** (above_dbtp / 20)
     found: list[tuple[np.ndarray, np.ndarray]] = []
     chunk, context = ld.STREAM_CHUNK, 8
-    with _decoded(data) as mp3:
-        length = mp3.frames
-        for start in range(0, length, chunk):
-            stop = min(length, start + chunk)
-            first = max(0, start - context)
-            mp3.seek(first)
-            x = mp3.read(min(length, stop + context) - first, dtype="float64")
-            peaks = ld.sample_peaks(x, SAMPLE_RATE, above_dbtp=above_dbtp)
-            peaks = peaks[start - first : stop - first]
-            over = np.flatnonzero(peaks > level)
-            found.append((over + start, peaks[over]))
+    with _decoded(data, rate) as mp3:
+        x, base, start = np.zeros(0), 0, 0  # x[0] is decoded sample `base`
+        while True:
+            more = mp3.read(chunk, dtype="float64")
+            end = len(more) < chunk
+            x = np.concatenate((x, more))
+            stop = base + len(x) - (0 if end else context)  # peaks known up to here
+            if stop > start:
+                peaks = ld.sample_peaks(x, rate, above_dbtp=above_dbtp)[start - base : stop - base]
+                over = np.flatnonzero(peaks > level)
+                found.append((over + start, peaks[over]))
+                start = stop
+            if end:
+                break
+            keep = start - context - base  # the samples before start - context are done
+            x, base = x[keep:], base + keep
     if not found:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
 @contextlib.contextmanager
-def _decoded(data: bytes) -> Iterator[soundfile.SoundFile]:
+def _decoded(data: bytes, rate: int) -> Iterator[soundfile.SoundFile]:
     """MP3 `data` opened for decoding (libsndfile's mpg123 decoder, in this process):
-    mono samples at 44.1 kHz, decoded sample n + _CODEC_DELAY being input sample n, as
+    mono samples at `rate`, decoded sample n + _CODEC_DELAY being input sample n, as
     ffmpeg decodes them."""
     import io
 
@@ -396,10 +449,10 @@ def _decoded(data: bytes) -> Iterator[soundfile.SoundFile]:
     except (soundfile.LibsndfileError, RuntimeError) as e:
         raise EngineError(f"could not decode an encoded segment: {e}") from e
     with mp3:
-        if (mp3.samplerate, mp3.channels) != (SAMPLE_RATE, 1):
+        if (mp3.samplerate, mp3.channels) != (rate, 1):
             raise EngineError(
                 f"an encoded segment decodes as {mp3.channels} channel(s) at "
-                f"{mp3.samplerate} Hz, not mono at {SAMPLE_RATE} Hz"
+                f"{mp3.samplerate} Hz, not mono at {rate} Hz"
             )
         yield mp3
 
@@ -450,30 +503,31 @@ def silence(seconds: float, rate: int) -> bytes:
     return b"\0\0" * round(seconds * rate)
 
 
-def _encoder(rate: int, bitrate: int, quality: int) -> lameenc.Encoder:
-    """A LAME encoder from mono 16-bit PCM at `rate` to CBR MP3 at 44.1 kHz; `encode`
+def _encoder(rate: int, out: int, bitrate: int, quality: int) -> lameenc.Encoder:
+    """A LAME encoder from mono 16-bit PCM at `rate` to CBR MP3 at `out` Hz; `encode`
     can be called on it any number of times before `flush` (the same bytes come out)."""
     import lameenc
 
     encoder = lameenc.Encoder()
     encoder.set_in_sample_rate(rate)
-    encoder.set_out_sample_rate(SAMPLE_RATE)
+    encoder.set_out_sample_rate(out)
     encoder.set_channels(1)
     encoder.set_bit_rate(bitrate)
     encoder.set_quality(quality)
     return encoder
 
 
-def encode_pcm(pcm: bytes, rate: int, bitrate: int, quality: int) -> bytes:
-    """16-bit mono PCM at `rate` as CBR MP3 frames at 44.1 kHz, as lameenc makes them
+def encode_pcm(pcm: bytes, rate: int, out: int, bitrate: int, quality: int) -> bytes:
+    """16-bit mono PCM at `rate` as CBR MP3 frames at `out` Hz, as lameenc makes them
     (its own resampler; no loudness processing)."""
-    return _encode_pcm((pcm,), rate, bitrate, quality)
+    return _encode_pcm((pcm,), rate, out, bitrate, quality)
 
 
-def _encode_pcm(pieces: Iterable[bytes], rate: int, bitrate: int, quality: int) -> bytes:
-    """MP3 frames of the 16-bit mono PCM `pieces` end to end, at `rate`. LAME gets them
-    `_ENCODE_PIECE` samples at a time: the same bytes as one call, with small buffers."""
-    encoder = _encoder(rate, bitrate, quality)
+def _encode_pcm(pieces: Iterable[bytes], rate: int, out: int, bitrate: int, quality: int) -> bytes:
+    """MP3 frames at `out` Hz of the 16-bit mono PCM `pieces` (at `rate`) end to end.
+    LAME gets them `_ENCODE_PIECE` samples at a time: the same bytes as one call, with
+    small buffers."""
+    encoder = _encoder(rate, out, bitrate, quality)
     step = 2 * _ENCODE_PIECE
     out = [
         bytes(encoder.encode(pcm[i : i + step])) for pcm in pieces for i in range(0, len(pcm), step)
@@ -484,8 +538,8 @@ def _encode_pcm(pieces: Iterable[bytes], rate: int, bitrate: int, quality: int) 
 _ENCODE_PIECE = 1 << 18  # samples
 
 
-def _check_part(data: bytes, bitrate: int, wav: Path) -> None:
-    """Raise EngineError unless `data` is bare CBR frames of the expected format."""
+def _check_part(data: bytes, rate: int, bitrate: int, wav: Path) -> None:
+    """Raise EngineError unless `data` is bare CBR frames at `rate` and `bitrate`."""
     try:
         scan = scan_frames(data)
     except ValueError as e:
@@ -493,13 +547,13 @@ def _check_part(data: bytes, bitrate: int, wav: Path) -> None:
     if scan.audio_offset != 0 or scan.audio_size != len(data):
         raise EngineError(f"lameenc wrote a tag or Info frame for {wav}")
     if (scan.sample_rate, scan.samples_per_frame, scan.bitrate) != (
-        SAMPLE_RATE,
-        SAMPLES_PER_FRAME,
+        rate,
+        samples_per_frame(rate),
         bitrate,
     ):
         raise EngineError(
             f"lameenc wrote {scan.sample_rate} Hz, {scan.bitrate} kbit/s for {wav}; "
-            f"expected {SAMPLE_RATE} Hz, {bitrate} kbit/s"
+            f"expected {rate} Hz, {bitrate} kbit/s"
         )
 
 
@@ -665,11 +719,12 @@ def strip_to_frames(data: bytes) -> bytes:
 def join_parts(parts: Sequence[Path], out: BinaryIO, *, check: bool = True) -> int | None:
     """Write the frames-only MP3 `parts` to `out` one after another; the total frames.
 
-    Each part must be bare 44.1 kHz MPEG-1 frames, as `encode_segment` makes them; a
-    part with a tag or another format raises ValueError naming it. `check=False` skips
-    reading the frames (and returns None), for parts checked already.
+    Each part must be bare frames, as `encode_segment` makes them, all at one of its
+    rates; a part with a tag or another format raises ValueError naming it.
+    `check=False` skips reading the frames (and returns None), for parts checked already.
     """
     total = 0
+    rate = None
     for part in parts:
         data = part.read_bytes()
         if not check:
@@ -681,15 +736,18 @@ def join_parts(parts: Sequence[Path], out: BinaryIO, *, check: bool = True) -> i
             raise ValueError(f"{part}: {e}") from e
         if scan.audio_offset != 0 or scan.audio_size != len(data):
             raise ValueError(f"{part}: not a bare MP3 part (it has a tag or an Info frame)")
-        if (scan.sample_rate, scan.samples_per_frame) != (SAMPLE_RATE, SAMPLES_PER_FRAME):
-            raise ValueError(f"{part}: {scan.sample_rate} Hz, expected {SAMPLE_RATE} Hz")
+        rate = rate or scan.sample_rate
+        if scan.sample_rate != rate or rate not in (SPEECH_RATE, MUSIC_RATE):
+            expected = rate if rate != scan.sample_rate else f"{SPEECH_RATE} or {MUSIC_RATE}"
+            raise ValueError(f"{part}: {scan.sample_rate} Hz, expected {expected} Hz")
         out.write(data)
         total += scan.frames
     return total if check else None
 
 
 def frames_to_ms(frames: int) -> int:
-    """Milliseconds spanned by `frames` MP3 frames at 44.1 kHz, rounded to the nearest.
+    """Milliseconds spanned by `frames` MP3 frames (at 44.1 or 22.05 kHz: they last
+    as long), rounded to the nearest.
 
     >>> frames_to_ms(0), frames_to_ms(1), frames_to_ms(38), frames_to_ms(38281)
     (0, 26, 993, 999993)

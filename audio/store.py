@@ -20,7 +20,7 @@ from audio.model import Mark, Part
 
 # Part of every key: raise it whenever the code makes different audio from the same
 # rendition (synthesis, loudness, encoding), so that older stored parts are not mixed in.
-STORE_VERSION = 5
+STORE_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Rendition:
     chime: bool = False
     music_before: str | None = None  # SHA-256 of the music file's content
     music_after: str | None = None
+    sample_rate: int = 22050  # of the MP3 (stitch.output_rate)
 
 
 def segment_key(spoken: str | tuple[tuple[str, str], ...], rendition: Rendition) -> str:

@@ -16,7 +16,7 @@ from scipy.ndimage import maximum_filter1d
 
 from audio import loudness as ld
 from audio.speech import EspeakSynthesizer, Voice
-from audio.stitch import SAMPLE_RATE, encode_segment, join_parts
+from audio.stitch import SPEECH_RATE, encode_segment, join_parts
 
 RATE = 44100
 HANG_GUARD = 120  # seconds; only against a hung speech worker, never a speed limit
@@ -435,8 +435,8 @@ def test_real_speech_mp3_decodes_at_minus_16_lufs_under_minus_1_dbtp(
     mp3 = tmp_path / "s.mp3"
     mp3.write_bytes(encode_segment(spoken[0], lead=0.6, tail=0.25, bitrate=bitrate))
     audio = decode_mp3(mp3)
-    assert ld.integrated_loudness(audio, SAMPLE_RATE) == pytest.approx(-16.0, abs=1.0)
-    assert ld.true_peak_db(audio, SAMPLE_RATE) <= -1.0
+    assert ld.integrated_loudness(audio, SPEECH_RATE) == pytest.approx(-16.0, abs=1.0)
+    assert ld.true_peak_db(audio, SPEECH_RATE) <= -1.0
 
 
 def test_segments_of_an_episode_sound_alike(spoken, tmp_path, decode_mp3):
@@ -447,11 +447,11 @@ def test_segments_of_an_episode_sound_alike(spoken, tmp_path, decode_mp3):
     episode = tmp_path / "episode.mp3"
     with episode.open("wb") as out:
         join_parts(parts, out)
-    whole = ld.integrated_loudness(decode_mp3(episode), SAMPLE_RATE)
+    whole = ld.integrated_loudness(decode_mp3(episode), SPEECH_RATE)
     assert whole == pytest.approx(-16.0, abs=1.0)
-    assert ld.true_peak_db(decode_mp3(episode), SAMPLE_RATE) <= -1.0
+    assert ld.true_peak_db(decode_mp3(episode), SPEECH_RATE) <= -1.0
     for part in parts:
-        assert ld.integrated_loudness(decode_mp3(part), SAMPLE_RATE) == pytest.approx(
+        assert ld.integrated_loudness(decode_mp3(part), SPEECH_RATE) == pytest.approx(
             whole, abs=1.5
         )
 

@@ -26,6 +26,7 @@ import pyloudnorm
 import pytest
 from lxml import etree
 from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
@@ -164,12 +165,15 @@ def test_chapters_json_matches_the_audio(built):
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_loudness_and_true_peak_of_the_episode(built, slug, decode_mp3):
+    info = MP3(mp3_of(built, slug)).info
+    assert (info.sample_rate, info.channels, info.bitrate) == (22050, 1, 64000)  # speech only
     samples = decode_mp3(mp3_of(built, slug))
-    meter = pyloudnorm.Meter(44100)
+    meter = pyloudnorm.Meter(info.sample_rate)
     episode = meter.integrated_loudness(samples)
     assert abs(episode - -16.0) <= 1.0
+    per_ms = info.sample_rate / 1000
     for chapter in manifest(built, slug)["chapters"]:
-        part = samples[round(chapter["start_ms"] * 44.1) : round(chapter["end_ms"] * 44.1)]
+        part = samples[round(chapter["start_ms"] * per_ms) : round(chapter["end_ms"] * per_ms)]
         assert abs(meter.integrated_loudness(part) - episode) <= 1.5, chapter["title"]
 
     # True peak by an independent meter: ffmpeg's EBU R128 filter, oversampled.
@@ -207,10 +211,13 @@ def test_transcript_follows_the_script_with_times_from_the_synthesis(built, deco
         assert " ".join(" ".join(c.text for c in inside).split()) == " ".join(script.split())
 
     # A cue that starts a sentence starts where the voice pauses: within 50 ms of a
-    # quiet 10 ms stretch of the decoded audio. Guessed times drift by far more.
+    # quiet stretch of 441 samples (20 ms at 22.05 kHz) of the decoded audio. Guessed
+    # times drift by far more.
     samples = decode_mp3(folder / f"{slug}.mp3")
+    window_ms = 441 * 1000 / MP3(folder / f"{slug}.mp3").info.sample_rate
     frames = samples[: len(samples) // 441 * 441].reshape(-1, 441)
-    quiet_ms = np.flatnonzero(np.sqrt((frames**2).mean(axis=1)) < 10 ** (-50 / 20)) * 10
+    quiet = np.flatnonzero(np.sqrt((frames**2).mean(axis=1)) < 10 ** (-50 / 20))
+    quiet_ms = quiet * window_ms
     ends = (".", "?", "!")
     starts = [c.start_ms for p, c in itertools.pairwise(cues) if p.text.endswith(ends)]
     assert len(starts) >= 20

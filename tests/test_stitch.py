@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 import subprocess
 import sys
@@ -17,8 +19,9 @@ from audio import loudness as ld
 from audio import stitch
 from audio.errors import ConfigError, EngineError
 from audio.stitch import (
-    SAMPLE_RATE,
-    SAMPLES_PER_FRAME,
+    FRAME_SECONDS,
+    MUSIC_RATE,
+    SPEECH_RATE,
     encode_segment,
     frames_to_ms,
     join_parts,
@@ -54,7 +57,7 @@ def test_encode_segment_is_deterministic_and_bare(make_wav):
     first = encode_segment(wav, lead=0.4, tail=0.6)
     assert encode_segment(wav, lead=0.4, tail=0.6) == first
     scan = scan_frames(first)
-    assert (scan.sample_rate, scan.samples_per_frame, scan.bitrate) == (44100, 1152, 64)
+    assert (scan.sample_rate, scan.samples_per_frame, scan.bitrate) == (22050, 576, 64)
     assert (scan.audio_offset, scan.audio_size) == (0, len(first))
     assert not first.startswith(b"ID3")
 
@@ -63,14 +66,14 @@ def test_lead_and_tail_add_their_samples(make_wav):
     wav = make_wav(seconds=1.0)
     plain = scan_frames(encode_segment(wav, lead=0, tail=0)).frames
     padded = scan_frames(encode_segment(wav, lead=0.5, tail=0.25)).frames
-    added = (padded - plain) * SAMPLES_PER_FRAME
-    assert abs(added - 0.75 * SAMPLE_RATE) <= SAMPLES_PER_FRAME
+    added = (padded - plain) * FRAME_SECONDS
+    assert abs(added - 0.75) <= FRAME_SECONDS
 
 
 def test_other_wav_formats_are_converted(make_wav):
     wav = make_wav(seconds=0.5, rate=16000, channels=2)
     scan = scan_frames(encode_segment(wav, lead=0, tail=0, bitrate=96))
-    assert (scan.sample_rate, scan.bitrate) == (44100, 96)
+    assert (scan.sample_rate, scan.bitrate) == (22050, 96)
     assert scan.duration == pytest.approx(0.5, abs=0.1)
 
 
@@ -153,7 +156,43 @@ def test_join_three_parts_decodes_without_errors(make_wav, tmp_path):
         check=False,
     )
     assert (decode.returncode, decode.stderr, decode.stdout) == (0, "", "")
-    assert ffprobe_duration(joined) == pytest.approx(frames * 1152 / 44100, abs=0.002)
+    assert ffprobe_duration(joined) == pytest.approx(frames * FRAME_SECONDS, abs=0.002)
+
+
+@pytest.mark.parametrize(
+    "kwargs, rate",
+    [({}, 22050), ({"bitrate": 160}, 22050), ({"bitrate": 192}, 44100), ({"music": True}, 44100)],
+    ids=["speech", "mpeg2-top", "mpeg1-only", "music"],
+)
+def test_the_sample_rate_is_speech_rate_unless_music_or_bitrate_need_more(
+    make_wav, tmp_path, kwargs, rate
+):
+    jingle = write_tone_wav(tmp_path / "j.wav", rate=44100, channels=1, seconds=0.5, amp=0.3)
+    bitrate = kwargs.get("bitrate", 64)
+    music = jingle if kwargs.get("music") else None
+    data = encode_segment(make_wav(), lead=0.1, tail=0.1, bitrate=bitrate, music_after=music)
+    scan = scan_frames(data)
+    assert (scan.sample_rate, scan.samples_per_frame, scan.bitrate) == (
+        rate,
+        1152 if rate == 44100 else 576,
+        bitrate,
+    )
+    assert MP3(io.BytesIO(data)).info.sample_rate == rate  # mutagen agrees
+
+
+def test_a_segment_can_be_asked_for_at_44_1_khz_but_not_192_kbit_at_22_05(make_wav):
+    data = encode_segment(make_wav(), lead=0.1, tail=0.1, sample_rate=MUSIC_RATE)
+    assert scan_frames(data).sample_rate == MUSIC_RATE
+    with pytest.raises(ValueError, match="cannot encode 192 kbit/s at 22050 Hz"):
+        encode_segment(make_wav(), lead=0, tail=0, bitrate=192, sample_rate=SPEECH_RATE)
+
+
+def test_join_rejects_parts_of_two_sample_rates(make_wav, tmp_path):
+    speech, music = tmp_path / "a.mp3", tmp_path / "b.mp3"
+    speech.write_bytes(encode_segment(make_wav(), lead=0, tail=0))
+    music.write_bytes(encode_segment(make_wav(), lead=0, tail=0, sample_rate=MUSIC_RATE))
+    with open(tmp_path / "out.mp3", "wb") as out, pytest.raises(ValueError, match=r"b\.mp3"):
+        join_parts([speech, music], out)
 
 
 def test_join_rejects_a_part_with_a_tag(make_wav, tmp_path):
@@ -185,6 +224,7 @@ def test_scan_rejects_bad_data(make_wav, mangle, message):
 )
 def test_frames_to_ms(frames, ms):
     assert frames_to_ms(frames) == ms == round(frames * 1152 * 1000 / 44100)
+    assert ms == round(frames * 576 * 1000 / 22050)  # a frame lasts as long at 22.05 kHz
 
 
 def test_importing_stitch_loads_neither_pydub_nor_lameenc():
@@ -209,8 +249,8 @@ def test_loudness_none_keeps_the_samples_as_they_are(make_wav, tmp_path, decode_
 def test_encoded_tone_decodes_at_the_target_loudness(make_wav, tmp_path, target, decode_mp3):
     data = encode_segment(make_wav(seconds=3.0), lead=0.5, tail=0.5, loudness=target)
     audio = decode_mp3(data)
-    assert ld.integrated_loudness(audio, SAMPLE_RATE) == pytest.approx(target, abs=0.5)
-    assert ld.true_peak_db(audio, SAMPLE_RATE) <= -1.0
+    assert ld.integrated_loudness(audio, SPEECH_RATE) == pytest.approx(target, abs=0.5)
+    assert ld.true_peak_db(audio, SPEECH_RATE) <= -1.0
 
 
 def test_the_chime_plays_inside_the_lead(make_wav, tmp_path, decode_mp3):
@@ -223,7 +263,7 @@ def test_the_chime_plays_inside_the_lead(make_wav, tmp_path, decode_mp3):
     delay = 1105  # LAME's encoder delay and the decoder's, in samples
 
     def level(start: float, end: float) -> float:
-        part = audio[delay + round(start * SAMPLE_RATE) : delay + round(end * SAMPLE_RATE)]
+        part = audio[delay + round(start * SPEECH_RATE) : delay + round(end * SPEECH_RATE)]
         return 20 * math.log10(max(np.abs(part).max(), 1e-9))
 
     # Centred in the 1.4 s lead: 0.4 s silence, 0.6 s chime, 0.4 s silence, speech.
@@ -232,8 +272,8 @@ def test_the_chime_plays_inside_the_lead(make_wav, tmp_path, decode_mp3):
     assert level(1.02, 1.38) < -60
     assert level(1.42, 2.3) > -20
     # The speech is the same (up to MP3 coding noise) with or without the chime.
-    ending = decode_mp3(plain)[-SAMPLE_RATE // 2 :]
-    assert np.abs(ending - audio[-SAMPLE_RATE // 2 :]).max() < 0.005
+    ending = decode_mp3(plain)[-SPEECH_RATE // 2 :]
+    assert np.abs(ending - audio[-SPEECH_RATE // 2 :]).max() < 0.005
 
 
 def test_the_chime_needs_a_long_enough_lead(make_wav):
@@ -245,8 +285,8 @@ def test_the_chime_needs_a_long_enough_lead(make_wav):
 
 def test_a_chime_without_loudness_processing(make_wav, tmp_path, decode_mp3):
     data = encode_segment(make_wav(), lead=1.0, tail=0, chime=True, loudness=None)
-    bell = decode_mp3(data)[1105 : 1105 + round(0.8 * SAMPLE_RATE)]
-    assert ld.integrated_loudness(bell, SAMPLE_RATE) == pytest.approx(-20, abs=1)
+    bell = decode_mp3(data)[1105 : 1105 + round(0.8 * SPEECH_RATE)]
+    assert ld.integrated_loudness(bell, SPEECH_RATE) == pytest.approx(-20, abs=1)
 
 
 def test_silent_and_very_short_wavs_still_encode(tmp_path):
@@ -286,11 +326,11 @@ def write_tone_wav(path: Path, *, rate: int, channels: int, seconds: float, amp:
 
 def test_load_music_from_a_stereo_48k_wav(tmp_path):
     wav = write_tone_wav(tmp_path / "m.wav", rate=48000, channels=2, seconds=3, amp=0.05)
-    music = load_music(wav, SAMPLE_RATE)
-    assert music.ndim == 1 and len(music) == pytest.approx(3 * SAMPLE_RATE, abs=2)
-    assert ld.integrated_loudness(music, SAMPLE_RATE) == pytest.approx(-16, abs=0.5)
-    assert ld.true_peak_db(music, SAMPLE_RATE) <= -1.5
-    assert ld.to_pcm16(load_music(wav, SAMPLE_RATE)) == ld.to_pcm16(music)
+    music = load_music(wav, MUSIC_RATE)
+    assert music.ndim == 1 and len(music) == pytest.approx(3 * MUSIC_RATE, abs=2)
+    assert ld.integrated_loudness(music, MUSIC_RATE) == pytest.approx(-16, abs=0.5)
+    assert ld.true_peak_db(music, MUSIC_RATE) <= -1.5
+    assert ld.to_pcm16(load_music(wav, MUSIC_RATE)) == ld.to_pcm16(music)
 
 
 def test_load_music_from_an_mp3(tmp_path):
@@ -308,7 +348,7 @@ def test_music_before_and_after_a_segment(make_wav, tmp_path, decode_mp3):
     both = encode_segment(wav, lead=0.5, tail=0.5, music_before=jingle, music_after=jingle)
     assert scan_frames(both).duration == pytest.approx(plain + 4, abs=0.03)
     audio = decode_mp3(both)
-    assert ld.integrated_loudness(audio, SAMPLE_RATE) == pytest.approx(-16, abs=0.5)
+    assert ld.integrated_loudness(audio, MUSIC_RATE) == pytest.approx(-16, abs=0.5)
 
 
 @pytest.mark.parametrize(
@@ -321,7 +361,7 @@ def test_load_music_names_an_unreadable_file(tmp_path, content, message):
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(ConfigError, match=message) as info:
-        load_music(path, SAMPLE_RATE)
+        load_music(path, MUSIC_RATE)
     assert str(path) in str(info.value) and "\n" not in str(info.value)
 
 
@@ -353,10 +393,12 @@ def small_chunks(monkeypatch):
 
 
 def test_incremental_encoding_gives_the_same_bytes():
-    x = 0.3 * np.sin(2 * np.pi * 440 * np.arange(3 * SAMPLE_RATE) / SAMPLE_RATE)
-    whole = stitch.encode_pcm(ld.to_pcm16(x), SAMPLE_RATE, 64, 5)
+    rate = SPEECH_RATE
+    x = 0.3 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)
+    whole = stitch.encode_pcm(ld.to_pcm16(x), rate, rate, 64, 5)
     pieces = (x[i : i + 7777] for i in range(0, len(x), 7777))
-    assert stitch._encode_chunks(pieces, 64, 5) == (whole, len(x))
+    new_encoder = functools.partial(stitch._encoder, rate, rate, 64, 5)
+    assert stitch._encode_chunks(pieces, new_encoder) == (whole, len(x))
 
 
 @pytest.mark.parametrize("bitrate", [48, 128])
@@ -368,8 +410,22 @@ def test_a_streamed_segment_decodes_at_the_target(small_chunks, tmp_path, bitrat
     assert data == encode_segment(wav, **kwargs)
     assert scan_frames(data).duration == pytest.approx(8.0 + 1.5 + 1.0, abs=0.1)
     audio = decode_mp3(data)
-    assert ld.integrated_loudness(audio, SAMPLE_RATE) == pytest.approx(-16.0, abs=0.5)
-    assert ld.true_peak_db(audio, SAMPLE_RATE) <= -1.0
+    assert ld.integrated_loudness(audio, MUSIC_RATE) == pytest.approx(-16.0, abs=0.5)
+    assert ld.true_peak_db(audio, MUSIC_RATE) <= -1.0
+
+
+def test_decoded_peaks_in_chunks_are_those_of_the_whole(small_chunks, tmp_path):
+    # Decoded front to back without seeking (a seek costs libmpg123 its bit reservoir),
+    # chunk by chunk with context: the same peaks as the whole decoded signal's.
+    wav = write_speechlike_wav(tmp_path / "s.wav", seconds=6.0)
+    data = encode_segment(wav, lead=0.5, tail=0.5, loudness=None)
+    with stitch._decoded(data, SPEECH_RATE) as mp3:
+        whole = ld.sample_peaks(mp3.read(dtype="float64"), SPEECH_RATE)
+    level = np.sort(whole)[-200]  # the 200 highest peaks
+    at, peaks = stitch._decoded_peaks(data, SPEECH_RATE, 20 * math.log10(level) - 1e-9)
+    assert len(whole) > 5 * ld.STREAM_CHUNK
+    assert at.tolist() == np.flatnonzero(whole >= level).tolist()
+    assert np.allclose(peaks, whole[at], rtol=1e-12, atol=0)
 
 
 def test_peaks_the_mp3_coder_lifts_are_turned_down_in_chunks(
@@ -379,4 +435,4 @@ def test_peaks_the_mp3_coder_lifts_are_turned_down_in_chunks(
     monkeypatch.setattr(stitch, "MP3_PEAK_DBTP", -3.0)  # far under the limiter's -2 dBTP
     data = encode_segment(wav, lead=0.5, tail=0.5, bitrate=64)
     assert data == encode_segment(wav, lead=0.5, tail=0.5, bitrate=64)
-    assert ld.true_peak_db(decode_mp3(data), SAMPLE_RATE) <= -3.0 + 0.05
+    assert ld.true_peak_db(decode_mp3(data), SPEECH_RATE) <= -3.0 + 0.05
