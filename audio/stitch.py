@@ -403,9 +403,10 @@ def _decoded_peaks(data: bytes, rate: int, above_dbtp: float) -> tuple[np.ndarra
     """Where MP3 `data` (at `rate`), decoded, has true peaks over `above_dbtp` (sample
     numbers of the decoded signal, `sample_peaks`), and those peaks (linear).
 
-    It is decoded from start to end, a chunk at a time, each chunk with the `context`
-    samples on either side that its peaks depend on: never seeking, which would cost
-    the decoder its bit reservoir (libmpg123 then misdecodes a frame at 22.05 kHz).
+    It is decoded from start to end, a chunk of whole frames at a time, each chunk with
+    the `context` samples on either side that its peaks depend on. libsndfile must not
+    stop or seek inside a frame: at 22.05 kHz libmpg123 then decodes the next frame
+    without its bit reservoir, and says so on stderr.
     """
     import numpy as np
 
@@ -413,7 +414,8 @@ def _decoded_peaks(data: bytes, rate: int, above_dbtp: float) -> tuple[np.ndarra
 
     level = 10 ** (above_dbtp / 20)
     found: list[tuple[np.ndarray, np.ndarray]] = []
-    chunk, context = ld.STREAM_CHUNK, 8
+    chunk = max(1152, ld.STREAM_CHUNK // 1152 * 1152)  # whole frames at either rate
+    context = 8
     with _decoded(data, rate) as mp3:
         x, base, start = np.zeros(0), 0, 0  # x[0] is decoded sample `base`
         while True:

@@ -83,3 +83,31 @@ def threads(job: RenderJob) -> Part:
     count = len(os.listdir("/proc/self/task"))
     (job.store_root / f"threads-{job.segment_id}").write_text(str(count))
     return quick(job)
+
+
+
+def page_faults(job: RenderJob) -> Part:
+    """Encode 40 s of noisy tone bursts as a piece is encoded (loudness, limiter, LAME,
+    peak check) and leave the page faults that took in a file named after the segment."""
+    import resource
+    import wave
+
+    import numpy as np
+
+    from audio import stitch
+
+    rate, n = 22050, 22050 * 40
+    t = np.arange(n)
+    bursts = np.random.default_rng(7).standard_normal(n) * (np.sin(t / 3000) > 0)
+    samples = 0.1 * bursts + 0.2 * np.sin(2 * np.pi * 180 * t / rate) * (np.sin(t / 700) > 0)
+    wav = job.store_root / f"{job.segment_id}.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((samples * 32767).clip(-32768, 32767).astype("<i2").tobytes())
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    stitch.encode_segment(wav, lead=0.5, tail=0.25)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    (job.store_root / f"faults-{job.segment_id}").write_text(str(faults))
+    return quick(job)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,14 @@ def test_a_bug_is_one_line_with_exit_code_3(runner, monkeypatch):
     monkeypatch.setenv("AUDIO_EDITION_TRACEBACK", "1")
     result = runner.invoke(cli, ["voices"])
     assert isinstance(result.exception, KeyError)
+
+
+def test_the_main_module_leaves_the_command_line_to_main():
+    # multiprocessing imports the program's main module (the `audio-edition` script,
+    # which imports audio.__main__) in every render worker: it must stay light.
+    heavy = ("click", "audio.cli", "audio.pipeline", "feedgen", "mutagen")
+    code = f"import sys, audio.__main__; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    script = Path(sys.executable).with_name("audio-edition")
+    assert "from audio.__main__ import main" in script.read_text(encoding="utf-8")

@@ -62,8 +62,21 @@ def built(tmp_path_factory) -> Path:
     (folder / "issues").mkdir()
     for name in SAMPLES:
         shutil.copy2(ROOT / "issues" / name, folder / "issues" / name)
-    run(folder, "build", "--jobs", "2")
+    BUILD_STDERR.append(run(folder, "build", "--jobs", "2").stderr)
     return folder
+
+
+BUILD_STDERR: list[str] = []  # what the `built` fixture's build wrote on stderr
+
+
+def test_a_build_writes_only_its_progress_on_stderr(built):
+    # Nothing from the libraries underneath (libmpg123 warns when misused, espeak-ng's
+    # driver prints "Audio saved"): one line per segment as it is done.
+    (stderr,) = BUILD_STDERR
+    lines = stderr.splitlines()
+    assert len(lines) == sum(len(manifest(built, slug)["segments"]) for slug in SLUGS)
+    for line in lines:
+        assert re.fullmatch(r"\[\d+/\d+\] alignment-newsletter-0\d\d \S+", line), line
 
 
 @pytest.fixture

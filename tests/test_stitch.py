@@ -414,6 +414,14 @@ def test_a_streamed_segment_decodes_at_the_target(small_chunks, tmp_path, bitrat
     assert ld.true_peak_db(audio, MUSIC_RATE) <= -1.0
 
 
+def test_the_peak_check_decodes_without_a_word_on_stderr(small_chunks, tmp_path, capfd):
+    # libmpg123 complains on stderr when it is stopped inside a 22.05 kHz frame.
+    wav = write_speechlike_wav(tmp_path / "s.wav", seconds=6.0)
+    data = encode_segment(wav, lead=0.5, tail=0.5)
+    stitch._decoded_peaks(data, SPEECH_RATE, -60.0)
+    assert capfd.readouterr().err == ""
+
+
 def test_decoded_peaks_in_chunks_are_those_of_the_whole(small_chunks, tmp_path):
     # Decoded front to back without seeking (a seek costs libmpg123 its bit reservoir),
     # chunk by chunk with context: the same peaks as the whole decoded signal's.
