@@ -773,7 +773,8 @@ def normalize_stream(
         yield normalize(x, new_rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
         return
     aim = ceiling_dbtp - MARGIN_DB
-    sketch = _Analysis(np.asarray(pcm), rate, chunk * rate // new_rate)
+    same_rate = rate == new_rate  # then the pass can take its peaks from the analysis
+    sketch = _Analysis(np.asarray(pcm), rate, chunk * rate // new_rate, keep_peaks=same_rate)
     loudness = sketch.hops.loudness()
     if not loudness >= SILENCE_LUFS:
         for start in range(0, n, chunk):
@@ -786,7 +787,7 @@ def normalize_stream(
             factor = _gain(gain)
             sketch.tops(10 ** (aim / 20) / factor)
             top_need = sketch.top_need(factor, aim) + 1.0  # resampling moves peaks a little
-            done = _Pass(source, chunk, factor, aim, ceiling_dbtp, top_need)
+            done = _Pass(source, chunk, factor, aim, ceiling_dbtp, top_need, sketch.peaks)
             tried.append((gain, done.loudness, done))
             if abs(done.loudness - target_lufs) <= TOLERANCE_LU:
                 break
@@ -803,9 +804,11 @@ class _Analysis:
     it (chunks of samples about `_SKETCH_RATE`: K-weighted energy and largest true peak).
 
     Resampling changes neither much, and the sketch only picks the first gain to try.
+    With `keep_peaks`, the true peaks of every sample are kept too (`peaks`, 32-bit,
+    exact where they exceed the level `tops` was last asked), for a pass at this rate.
     """
 
-    def __init__(self, pcm: np.ndarray, rate: int, chunk: int) -> None:
+    def __init__(self, pcm: np.ndarray, rate: int, chunk: int, *, keep_peaks: bool = False) -> None:
         self.pcm, self.rate = pcm, rate
         self.size = size = max(1, round(rate / _SKETCH_RATE))
         self.chunk = chunk = max(size, chunk // size * size)
@@ -814,7 +817,8 @@ class _Analysis:
         count = -(-n // size)
         self.energy = np.zeros(count, dtype=np.float32)
         self.top = np.zeros(count, dtype=np.float32)
-        self.exact = np.inf  # self.top is exact where it exceeds this level
+        self.peaks = np.zeros(n, dtype=np.float32) if keep_peaks else None
+        self.exact = np.inf  # self.top (and self.peaks) exact where they exceed this level
         weighting = _KWeighting(rate)
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
@@ -834,6 +838,8 @@ class _Analysis:
             x = pcm[first : min(n, stop + _CONTEXT)] / 32768.0
             peaks = _Peaks(x, self.rate).above(level)[start - first : stop - first]
             self.top[start // size : -(-stop // size)] = _chunked(peaks, size).max(axis=1)
+            if self.peaks is not None:
+                self.peaks[start:stop] = peaks
         self.exact = level
 
     def top_need(self, factor: float, aim: float) -> float:
@@ -873,7 +879,9 @@ class _Analysis:
 class _Pass:
     """One pass of `normalize` at linear gain `factor`: the limited signal, kept in a
     temporary file as 32-bit floats, with its loudness and true peak. `top_need` bounds
-    the limiter's needs in dB."""
+    the limiter's needs in dB. `peaks` are the source's true peaks when it is not
+    resampled (`_Analysis`), exact over `aim` dBTP less the gain; else they are worked
+    out here."""
 
     def __init__(
         self,
@@ -883,6 +891,7 @@ class _Pass:
         aim: float,
         ceiling_dbtp: float,
         top_need: float,
+        peaks: np.ndarray | None = None,
     ) -> None:
         import tempfile
 
@@ -902,12 +911,15 @@ class _Pass:
             first, last = max(0, lo - before), min(n, hi + after)  # needs that reach y
             a, b = max(0, first - _CONTEXT), min(n, last + _CONTEXT)  # x for their peaks
             x = source.get(a, b)
-            peaks = _Peaks(x, rate).above(level / factor)[first - a : last - a] * factor
-            over = peaks > level
+            if peaks is None:
+                got = _Peaks(x, rate).above(level / factor)[first - a : last - a] * factor
+            else:
+                got = peaks[first:last].astype(np.float64) * factor
+            over = got > level
             y = x[lo - a : hi - a] * factor
             if np.any(over):
                 need = np.zeros(last - first)
-                need[over] = 20 * np.log10(peaks[over]) - aim
+                need[over] = 20 * np.log10(got[over]) - aim
                 y *= _turn_down(_envelope(need, rate)[lo - first : hi - first])
             y_peaks = _Peaks(y, rate).above(ceiling)[start - lo : stop - lo]
             top = max(top, float(y_peaks.max(initial=0.0)))

@@ -85,7 +85,6 @@ def threads(job: RenderJob) -> Part:
     return quick(job)
 
 
-
 def page_faults(job: RenderJob) -> Part:
     """Encode 40 s of noisy tone bursts as a piece is encoded (loudness, limiter, LAME,
     peak check) and leave the page faults that took in a file named after the segment."""
