@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio.errors import ConfigError
+from audio.fsutil import write_bytes_atomic
 
 SIZE = 1400
 MIN_SIZE, MAX_SIZE = 1400, 3000
 _BACKGROUND = (24, 38, 66)
 _ACCENT = (236, 170, 62)
 _TEXT = (245, 245, 240)
+# Part of the name a generated cover is kept under (`show_artwork`): raise it when
+# `default_cover` draws differently.
+COVER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -57,14 +61,32 @@ def default_cover(title: str) -> bytes:
 
 
 @functools.cache
-def show_artwork(artwork: Path | None, title: str) -> Artwork:
-    """The artwork to publish: the configured file (checked), else a generated cover."""
+def show_artwork(artwork: Path | None, title: str, cache: Path | None = None) -> Artwork:
+    """The artwork to publish: the configured file (checked), else a generated cover.
+
+    A generated cover is kept in the folder `cache`, when given, and read from there
+    the next time: drawing it takes longer than a build where nothing changed.
+    """
     if artwork is None:
-        data, suffix = default_cover(title), ".png"
+        data, suffix = _generated_cover(title, cache), ".png"
     else:
         data, suffix = artwork.read_bytes(), _checked_suffix(artwork)
     digest = hashlib.sha256(data).hexdigest()[:12]
     return Artwork(data, f"cover-{digest}{suffix}")
+
+
+def _generated_cover(title: str, cache: Path | None) -> bytes:
+    """`default_cover(title)`, from the folder `cache` when it has it (else kept there)."""
+    if cache is None:
+        return default_cover(title)
+    key = hashlib.sha256(f"{COVER_VERSION}\n{title}".encode()).hexdigest()
+    path = cache / f"cover-{key}.png"
+    try:
+        return path.read_bytes()
+    except OSError:
+        data = default_cover(title)
+        write_bytes_atomic(path, data)
+        return data
 
 
 def _checked_suffix(path: Path) -> str:

@@ -44,9 +44,9 @@ Design of `normalize`:
    all: the first correction assumes loudness follows gain one for one, later ones
    step along the secant through the last two tries. The try nearest the target wins.
    The first gain comes from the same search on a sketch of the signal (`_sketch_gain`:
-   chunks of 8 samples at 22.05 kHz, the limiter run on the chunks' peaks, loudness from the chunks'
-   K-weighted energies), which is a few times cheaper than a pass and lands within a
-   few hundredths of an LU of it, so one full pass is usually enough.
+   chunks of 8 samples at 22.05 kHz, the limiter run on the chunks' peaks, loudness
+   from the chunks' K-weighted energies), which is a few times cheaper than a pass and
+   lands within a few hundredths of an LU of it, so one full pass is usually enough.
 
 The result is deterministic: no randomness, no dither, exact integer or max-based steps
 where a float difference could add up, and callers quantize to 16 bits, which hides
@@ -670,7 +670,7 @@ def from_pcm16(pcm: bytes) -> np.ndarray:
 #
 # Chunk boundaries are fixed multiples of `STREAM_CHUNK`, so the output depends only on
 # the input.
-STREAM_CHUNK = 1 << 18  # samples at the output rate (about 6 s at 44.1 kHz)
+STREAM_CHUNK = 1 << 17  # samples at the output rate (about 6 s at 22.05 kHz)
 _CONTEXT = 8  # samples around a stretch that its true peaks depend on (7, and 1 spare)
 
 

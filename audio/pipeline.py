@@ -430,13 +430,14 @@ def publish_episode(
     )
     guid = (previous or {}).get("guid") or _new_guid(config, slug)
     published = _published(previous, plan.source)
-    artwork = show_artwork(config.artwork, config.title)
+    artwork = show_artwork(config.artwork, config.title, layout.store / "covers")
     tags = replace(tags, date=published.date().isoformat(), cover=artwork.data)
     mp3 = layout.mp3(slug)
     content = {
         "segments": [p.key for p in plan.segments],
         "tags": {**asdict(tags), "cover": _sha_bytes(artwork.data)},
         "chapters": [asdict(c) for c in chapters],
+        "transcript": transcript.FORMAT_VERSION,
     }
     content_sha = _sha(json.dumps(content, sort_keys=True, ensure_ascii=False))
     current = (
@@ -462,7 +463,10 @@ def publish_episode(
         newsletter=plan.issue.newsletter,
         transcript=True,
     )
-    _write_transcripts(layout.episode_dir(slug), chapters, parts)
+    folder = layout.episode_dir(slug)
+    transcripts = (folder / feed_io.TRANSCRIPT_VTT, folder / feed_io.TRANSCRIPT_SRT)
+    if not (current and all(path.is_file() for path in transcripts)):
+        _write_transcripts(folder, chapters, parts)  # else they are what they would be
     chapters_doc = chapter_io.chapters_json(chapters, title=title)
     _write_if_changed(
         layout.episode_dir(slug) / "chapters.json",
@@ -673,7 +677,7 @@ def publish_feed(config: Config, layout: Layout) -> FeedWritten:
 
     Each file is written only when it changes.
     """
-    artwork = show_artwork(config.artwork, config.title)
+    artwork = show_artwork(config.artwork, config.title, layout.store / "covers")
     _write_if_changed(layout.output / artwork.name, artwork.data)
     image_url = urljoin(feed_io.feed_url(config), quote(artwork.name))
     episodes = published_episodes(layout)

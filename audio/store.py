@@ -20,7 +20,7 @@ from audio.model import Mark, Part
 
 # Part of every key: raise it whenever the code makes different audio from the same
 # rendition (synthesis, loudness, encoding), so that older stored parts are not mixed in.
-STORE_VERSION = 8
+STORE_VERSION = 9
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+# Raise it whenever the same marks give other cues or other text, so that published
+# transcripts are written again (the pipeline keeps them while an episode is unchanged).
+FORMAT_VERSION = 1
 MAX_CUE_CHARS = 84
 LINE_CHARS = 42
 

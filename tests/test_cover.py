@@ -50,3 +50,15 @@ def test_artwork_that_apps_refuse_is_an_error(tmp_path, size, mode, message):
     path = _image(tmp_path, size, fmt, mode, name="art.jpg" if fmt == "JPEG" else "art.png")
     with pytest.raises(ConfigError, match=message or "must be RGB"):
         show_artwork(path, "x")
+
+
+def test_a_generated_cover_is_drawn_once_and_kept(tmp_path):
+    cache = tmp_path / "covers"
+    first = show_artwork(None, "Kept Show", cache)
+    (kept,) = cache.iterdir()
+    assert kept.read_bytes() == first.data == default_cover("Kept Show")
+    show_artwork.cache_clear()  # a new build: the cover comes from the cache, not drawn
+    kept.write_bytes(b"as kept")
+    assert show_artwork(None, "Kept Show", cache).data == b"as kept"
+    assert show_artwork(None, "Other Show", cache).data == default_cover("Other Show")
+    assert len(list(cache.iterdir())) == 2

@@ -302,6 +302,17 @@ def test_noop_rebuild_changes_nothing_and_speaks_nothing(workspace):
     assert "unchanged" in result.stdout
 
 
+def test_a_lost_transcript_comes_back_and_the_others_stay_untouched(workspace):
+    folder = workspace / "output" / "alignment-newsletter-076"
+    vtt, srt = folder / "transcript.vtt", folder / "transcript.srt"
+    expected, when = vtt.read_bytes(), srt.stat().st_mtime_ns
+    run(workspace, "build")
+    assert srt.stat().st_mtime_ns == when
+    vtt.unlink()
+    run(workspace, "build")
+    assert vtt.read_bytes() == expected
+
+
 def test_hand_edited_script_survives_a_rebuild(workspace):
     slug = "alignment-newsletter-076"
     script = workspace / "output" / slug / "scripts" / "09-outro.txt"
@@ -501,6 +512,35 @@ def test_a_lexicon_change_re_renders_exactly_the_segments_with_the_word(workspac
     assert sorted(r["id"] for r in episode["rendered"]) == expected
     assert manifest(workspace, slug)["guid"] == guid
     assert "Roe-hin" not in "".join(p.read_text(encoding="utf-8") for p in scripts.glob("*.txt"))
+
+
+def test_a_show_with_music_is_encoded_at_44_1_khz_throughout(tmp_path):
+    # Speech alone is encoded at espeak-ng's 22.05 kHz; music keeps its treble at 44.1.
+    folder = tmp_path / "music"
+    (folder / "issues").mkdir(parents=True)
+    shutil.copy2(ROOT / "issues" / "ml-safety-newsletter-002.txt", folder / "issues")
+    jingle = folder / "issues" / "jingle.wav"
+    tone = ("-f", "lavfi", "-i", "sine=frequency=880:duration=2", "-ac", "2", "-ar", "48000")
+    subprocess.run(["ffmpeg", "-v", "error", *tone, str(jingle)], check=True)
+    (folder / "issues" / "show.toml").write_text('intro_music = "jingle.wav"\n', encoding="utf-8")
+    run(folder, "build", "--jobs", "2")
+    slug = "ml-safety-newsletter-002"
+    info = MP3(mp3_of(folder, slug)).info
+    assert (info.sample_rate, info.channels) == (44100, 1)
+    decoded = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(mp3_of(folder, slug)), *NULL],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert decoded.stderr == ""
+    record = manifest(folder, slug)
+    chapters = ffprobe(mp3_of(folder, slug), "-show_chapters")["chapters"]
+    assert [round(float(c["start_time"]) * 1000) for c in chapters] == [
+        c["start_ms"] for c in record["chapters"]
+    ]
+    intro = record["chapters"][0]
+    assert intro["end_ms"] - intro["start_ms"] > 2000 + 3000  # the jingle, then the welcome
 
 
 def test_jobs_do_not_change_the_bytes(built, tmp_path):
