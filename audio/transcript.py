@@ -105,16 +105,18 @@ def split_cue_text(text: str, max_chars: int = MAX_CUE_CHARS) -> tuple[str, ...]
     while len(rest) > max_chars:
         count = _fewest_pieces(rest, max_chars)
         ideal = len(rest) / count
-        best: tuple[float, int] | None = None
-        for m in re.finditer(" ", rest[: max_chars + 1]):
-            cut = m.start()
-            score = abs(cut - ideal)
-            if _fewest_pieces(rest[cut + 1 :], max_chars) > count - 1:
-                score += 2 * len(rest)  # the rest would need an extra piece
-            if rest[cut - 1] in ",;:":
-                score -= max_chars / 4  # a clause break is worth a less even cut
-            if best is None or score < best[0]:
-                best = (score, cut)
+        # (score, cut) of each space where a piece could end: the nearer the ideal
+        # length the better, and a clause break is worth a less even cut.
+        cuts = sorted(
+            (
+                abs(m.start() - ideal) - (max_chars / 4 if rest[m.start() - 1] in ",;:" else 0),
+                m.start(),
+            )
+            for m in re.finditer(" ", rest[: max_chars + 1])
+        )
+        # The best cut whose rest still fits in count - 1 pieces, else the best one.
+        fitting = (c for c in cuts if _fewest_pieces(rest[c[1] + 1 :], max_chars) < count)
+        best = next(fitting, cuts[0] if cuts else None)
         cut = best[1] if best else max_chars
         pieces.append(rest[:cut])
         rest = rest[cut:].lstrip()
