@@ -346,17 +346,21 @@ def render_all(
     ctx = _worker_context()
     running: list[_Running] = []
     failure: str | None = None
+
+    def fill() -> None:
+        """Start queued jobs while there are free workers (none after a failure)."""
+        while queue and failure is None and len(running) < max(1, workers):
+            job, attempt = queue.pop()
+            running.append(_start(ctx, run, job, attempt))
+
     try:
-        while queue or running:
-            while queue and failure is None and len(running) < max(1, workers):
-                job, attempt = queue.pop()
-                running.append(_start(ctx, run, job, attempt))
-            if not running:
-                break
+        fill()
+        while running:
             ready = mp_connection.wait(
                 [r.reply for r in running] + [r.process.sentinel for r in running],
                 timeout=max(0.0, min(r.deadline for r in running) - time.monotonic()),
             )
+            done = []
             for entry in list(running):
                 outcome = _outcome(entry, ready)
                 if outcome is None:
@@ -364,11 +368,15 @@ def render_all(
                 running.remove(entry)
                 kind, value = outcome
                 if kind == "ok":
-                    yield entry.job, value
+                    done.append((entry.job, value))
                 elif kind != "timeout" and entry.attempt <= retries and failure is None:
                     queue.append((entry.job, entry.attempt + 1))
                 elif failure is None:
                     failure = f"{_where(entry.job)}: {value}"
+            # The next jobs start before the finished ones are handed over, so that no
+            # core waits while the caller joins, stores and reports them.
+            fill()
+            yield from done
     finally:
         for entry in running:
             _stop(entry)

@@ -6,6 +6,7 @@ The real engine's rendering is covered by the end-to-end tests (test_pipeline.py
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from audio.stitch import frames_to_ms
 from audio.store import Rendition, Store
 
 HERE = Path(__file__).resolve().parent
+
+
+HANG_GUARD = 60.0  # seconds
 
 
 @pytest.fixture
@@ -221,6 +225,19 @@ def test_workers_keep_freed_memory_for_their_next_arrays(fakes, tmp_path):
     # (WORKER_ENVIRONMENT), 6,000 with glibc's defaults, which give large arrays back.
     list(render_all(jobs(tmp_path, "a"), workers=1, run=fakes.page_faults))
     assert int((tmp_path / "faults-01-seg").read_text()) < 4500
+
+
+def test_the_next_job_starts_before_a_finished_one_is_handed_over(fakes, tmp_path):
+    # While the caller joins and stores a finished piece, the worker slot is not idle.
+    results = render_all(jobs(tmp_path, "a", "b"), workers=1, run=fakes.marks_its_start)
+    first, _ = next(results)  # the caller holds the first result...
+    assert first.segment_id == "01-seg"
+    second = tmp_path / "started-02-seg"
+    deadline = time.monotonic() + HANG_GUARD  # only against a hang, never a speed limit
+    while not second.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert second.exists()  # ...and the second job is running meanwhile
+    assert [job.segment_id for job, _ in results] == ["02-seg"]
 
 
 def test_workers_run_on_one_thread_each(fakes, tmp_path):
