@@ -18,7 +18,6 @@ import contextlib
 import ctypes
 import difflib
 import functools
-import importlib.metadata
 import io
 import re
 import threading
@@ -101,7 +100,13 @@ def engine_id() -> str:
     """The engine and its version, for cache keys: "pyttsx3 2.99; espeak-ng 1.51"."""
     lib = _espeak()
     version = (lib.Info(None) or b"unknown").decode("ascii", "replace").split()[0]
-    return f"pyttsx3 {importlib.metadata.version('pyttsx3')}; espeak-ng {version}"
+    return f"pyttsx3 {_pyttsx3_version()}; espeak-ng {version}"
+
+
+def _pyttsx3_version() -> str:
+    import importlib.metadata  # not at the top: workers never need it, and it is slow
+
+    return importlib.metadata.version("pyttsx3")
 
 
 @functools.cache
@@ -248,8 +253,9 @@ def _engine() -> _Session:
     driver = getattr(getattr(engine, "proxy", None), "_driver", None)
     original = getattr(driver, "_onSynth", None)
     if original is None or not hasattr(lib, "EVENT_SENTENCE"):
-        version = importlib.metadata.version("pyttsx3")
-        raise EngineError(f"pyttsx3 {version} is not supported: pip install pyttsx3==2.99")
+        raise EngineError(
+            f"pyttsx3 {_pyttsx3_version()} is not supported: pip install pyttsx3==2.99"
+        )
     recorder = _Recorder(lib)
     # Replaces the driver's registration with one that calls it (nothing is being spoken).
     lib.SetSynthCallback(recorder.wrap(original))
