@@ -17,14 +17,16 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
-
-from feedgen.feed import FeedGenerator
 
 from audio import feedext
 from audio.config import Config
 from audio.errors import ConfigError
 from audio.model import Chapter, Episode
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 FEED_NAME = "feed.xml"
 CHAPTERS_NAME = "chapters.json"
@@ -105,8 +107,16 @@ def _newest_first(episodes: Sequence[Episode]) -> list[Episode]:
     return sorted(by_slug, key=lambda e: e.published, reverse=True)
 
 
+def preload() -> None:
+    """Import feedgen, which `render_feed` needs and which takes about 40 ms to import:
+    for a caller that has time to spare before it renders the feed, or a thread."""
+    import feedgen.feed  # noqa: F401  (imported here: most commands never render a feed)
+
+
 def _channel(config: Config, image_url: str | None) -> FeedGenerator:
     """A feed with the show's settings and no items."""
+    from feedgen.feed import FeedGenerator
+
     fg = FeedGenerator()
     fg.load_extension("podcast")
     ours = feedext.register(fg)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("alignment-newsletter-062.txt", "alignment-newsletter-076.txt")
 SLUGS = ("alignment-newsletter-062", "alignment-newsletter-076")
 NULL = ("-f", "null", "-")  # ffmpeg: decode, write nothing
+HANG_GUARD = 60.0  # seconds
 
 
 def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -310,6 +312,32 @@ def test_a_lost_transcript_comes_back_though_the_episode_is_unchanged(workspace)
     result = run(workspace, "build")
     assert "[1/" not in result.stderr  # nothing rendered: the episode is unchanged
     assert vtt.read_bytes() == expected
+
+
+def test_the_cover_is_drawn_while_the_workers_speak(workspace):
+    # Drawing a cover takes 0.15 s; publishing after the last segment need not wait for it.
+    from audio import pipeline
+    from audio.config import SETTINGS_FILE, load_config
+    from audio.fsutil import Layout
+
+    layout = Layout(workspace / "issues", workspace / "output")
+    shutil.rmtree(layout.store / "covers")
+    script = layout.scripts("alignment-newsletter-076") / "09-outro.txt"
+    script.write_text(script.read_text(encoding="utf-8") + " One more line.\n", "utf-8")
+    config = load_config(layout.issues / SETTINGS_FILE)
+    issue = layout.issues / "alignment-newsletter-076.txt"
+    plan = pipeline.plan_build([issue], config, layout)
+    events = pipeline.run_build(plan, config, layout, jobs=1)
+    first = next(events)  # the one segment rendered, before anything is published
+    assert isinstance(first, pipeline.SegmentRendered)
+    deadline = time.monotonic() + HANG_GUARD  # only against a hang, never a speed limit
+    while not any((layout.store / "covers").glob("cover-*.png")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    covers = list((layout.store / "covers").glob("cover-*.png"))
+    rest = list(events)
+    assert len(covers) == 1
+    published = [e for e in rest if isinstance(e, pipeline.EpisodeBuilt)]
+    assert [e.episode.slug for e in published] == ["alignment-newsletter-076"]
 
 
 def test_hand_edited_script_survives_a_rebuild(workspace):
