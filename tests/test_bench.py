@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from audio.bench import (
+    Bench,
     Check,
     Run,
     checks,
@@ -208,3 +209,31 @@ def test_a_failed_scaling_build_gives_a_lower_bound():
     assert "FAILED after 330 s" in found["10× / 1× time"].note
     assert found["10× / 1× audio duration"].value == pytest.approx(10.0)
     assert found["peak memory  samples × 10"].verdict == "n/a"
+
+
+def test_cold_builds_repeat_and_the_fastest_counts_but_scaling_builds_run_once(
+    tmp_path, monkeypatch
+):
+    seconds = iter([3.0, 2.0, 4.0, 9.0, 90.0])
+    labels = []
+
+    def measure(self, cmd, case, label, timeout):
+        labels.append(label)
+        code = 1 if "×" in label else 0  # scaling builds "fail": no episode to look at
+        return Run(cmd, next(seconds), code, False, None, None, None, None, "")
+
+    monkeypatch.setattr(Bench, "_measure", measure)
+    bench = Bench(tmp_path, tmp_path / "none.toml", jobs=2, repeat=3, naive_timeout=1.0)
+    run, _, times = bench.cold("sample", {"a.txt": "Hello."}, "cold build a")
+    assert (run.seconds, times) == (2.0, [3.0, 2.0, 4.0])
+    issue = tmp_path / "a.txt"
+    issue.write_text("Hello.", encoding="utf-8")
+    scaling = bench.scaling([issue], 10)
+    assert (scaling["x1"]["cold"].seconds, scaling["x10"]["cold"].seconds) == (9.0, 90.0)
+    assert labels == [
+        "cold build a (#1)",
+        "cold build a (#2)",
+        "cold build a (#3)",
+        "cold build 1 samples × 1",
+        "cold build 1 samples × 10",
+    ]
