@@ -13,7 +13,9 @@ folders (so every store starts empty):
 5. scaling: one issue made of the samples concatenated once, and ten times.
 
 Each of 1 to 4 runs three times (`--repeat`) and the fastest run counts: other work on
-a shared machine only ever slows a run down. The scaling builds run once each.
+a shared machine only ever slows a run down. A sample's cold build and its two
+baselines run in turns, so that all three meet the same load as it drifts. The scaling
+builds run once each.
 
 It prints the runs and the target checks (PASS/MISS), and writes every raw number with
 the machine's description to `OUTPUT/bench.json`. `--quick` is a smoke run: the smallest
@@ -525,6 +527,9 @@ class Bench:
 
     Each cold build and baseline runs `repeat` times (a cold build in a fresh folder each
     time); the fastest run counts, which filters out some of the noise of a busy machine.
+    A sample's cold build and its baselines are measured in turns, a round of one of
+    each at a time, so that the runs a ratio compares meet the same load, however it
+    drifts over the minutes the bench takes.
     """
 
     def __init__(
@@ -592,22 +597,6 @@ class Bench:
         assert best is not None
         return best[0], best[1], times
 
-    def baseline(self, kind: str, case: Case, slug: str) -> dict[str, Any]:
-        """The fastest of `repeat` runs of the `limit` or `naive` baseline on an episode."""
-        best: dict[str, Any] | None = None
-        times = []
-        for k in range(self.repeat):
-            numbers = self._baseline_once(kind, case, slug, k)
-            times.append(numbers["seconds"] if numbers["ok"] else None)
-            if best is None or (
-                numbers["ok"] and (not best["ok"] or numbers["seconds"] < best["seconds"])
-            ):
-                best = numbers
-            if not numbers["ok"]:
-                break  # a failure (a timeout) is not worth repeating
-        assert best is not None
-        return best | {"repeats": times}
-
     def _baseline_once(self, kind: str, case: Case, slug: str, k: int) -> dict[str, Any]:
         result = case.root / f"{kind}-{slug}.json"
         result.unlink(missing_ok=True)
@@ -635,16 +624,31 @@ class Bench:
     # ---- the steps
 
     def sample(self, issue: Path) -> dict[str, Any]:
-        """Cold build of one sample, then its limit and naive baselines."""
+        """Cold builds of one sample and its limit and naive baselines, in `repeat` rounds
+        of a cold build (in a fresh folder), then the baselines on its scripts; the
+        fastest of each counts."""
         slug = issue.stem
         texts = {issue.name: issue.read_text(encoding="utf-8")}
-        cold, case, times = self.cold(f"sample-{slug}", texts, f"cold build {slug}")
+        colds: list[tuple[Run, Case]] = []
+        baselines: dict[str, list[dict[str, Any]]] = {"limit": [], "naive": []}
+        for k in range(self.repeat):
+            case = self.case(f"sample-{slug}-{k + 1}", texts)
+            label = self._label(f"cold build {slug}", k)
+            colds.append((self._measure(self._build_cmd(case), case, label, BUILD_TIMEOUT), case))
+            if not colds[-1][0].ok:
+                break
+            for kind, runs in baselines.items():
+                if not runs or runs[-1]["ok"]:  # a failure (a timeout) is not worth repeating
+                    runs.append(self._baseline_once(kind, case, slug, k))
+        cold, case = min(colds, key=lambda pair: _sort_key(pair[0]))
+        for _, other in colds:
+            if other is not case:
+                shutil.rmtree(other.root, ignore_errors=True)
         entry: dict[str, Any] = {"issue": issue.name, "case": case.root, "cold": cold}
-        entry["cold_repeats"] = times
+        entry["cold_repeats"] = [run.seconds if run.ok else None for run, _ in colds]
         if cold.ok:
             entry.update(episode_facts([case.episode_dir(slug)]))
-            entry["limit"] = self.baseline("limit", case, slug)
-            entry["naive"] = self.baseline("naive", case, slug)
+            entry.update({kind: _fastest_baseline(runs) for kind, runs in baselines.items()})
         return entry
 
     def all_samples(self, issues: Sequence[Path], samples: dict[str, dict]) -> dict[str, Any]:
@@ -743,6 +747,12 @@ class Bench:
 
 def _sort_key(run: Run) -> tuple[bool, float]:
     return (not run.ok, run.seconds)
+
+
+def _fastest_baseline(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest successful run of a baseline (else the first), with all their times."""
+    best = min(runs, key=lambda numbers: (not numbers["ok"], numbers["seconds"]))
+    return best | {"repeats": [n["seconds"] if n["ok"] else None for n in runs]}
 
 
 def _faster(run: Run, than: Run) -> bool:

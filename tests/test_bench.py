@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from audio import bench as bench_module
 from audio.bench import (
     Bench,
     Check,
@@ -237,3 +238,42 @@ def test_cold_builds_repeat_and_the_fastest_counts_but_scaling_builds_run_once(
         "cold build 1 samples × 1",
         "cold build 1 samples × 10",
     ]
+
+
+def test_a_sample_and_its_baselines_are_measured_in_turns(tmp_path, monkeypatch):
+    # Each round is a cold build, then the limit and naive baselines on its scripts.
+    order = []
+    cold_seconds = iter([9.0, 8.0, 8.5])
+    baseline_seconds = {"limit": iter([6.0, 5.0, 5.5]), "naive": iter([30.0, 33.0, 29.0])}
+
+    def measure(self, cmd, case, label, timeout):
+        order.append(f"{label} in {case.root.name}")
+        return Run(cmd, next(cold_seconds), 0, False, None, None, None, None, "")
+
+    def baseline_once(self, kind, case, slug, k):
+        order.append(f"{kind} #{k + 1} in {case.root.name}")
+        return {"ok": True, "seconds": next(baseline_seconds[kind])}
+
+    monkeypatch.setattr(Bench, "_measure", measure)
+    monkeypatch.setattr(Bench, "_baseline_once", baseline_once)
+    monkeypatch.setattr(bench_module, "episode_facts", lambda dirs: {})
+    issue = tmp_path / "a.txt"
+    issue.write_text("Hello.", encoding="utf-8")
+    bench = Bench(tmp_path / "work", tmp_path / "none.toml", jobs=2, repeat=3, naive_timeout=1.0)
+    entry = bench.sample(issue)
+    assert order == [
+        "cold build a (#1) in sample-a-1",
+        "limit #1 in sample-a-1",
+        "naive #1 in sample-a-1",
+        "cold build a (#2) in sample-a-2",
+        "limit #2 in sample-a-2",
+        "naive #2 in sample-a-2",
+        "cold build a (#3) in sample-a-3",
+        "limit #3 in sample-a-3",
+        "naive #3 in sample-a-3",
+    ]
+    assert (entry["cold"].seconds, entry["cold_repeats"]) == (8.0, [9.0, 8.0, 8.5])
+    assert Path(entry["case"]).name == "sample-a-2"  # the fastest build's folder is kept
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["sample-a-2"]
+    assert (entry["limit"]["seconds"], entry["limit"]["repeats"]) == (5.0, [6.0, 5.0, 5.5])
+    assert (entry["naive"]["seconds"], entry["naive"]["repeats"]) == (29.0, [30.0, 33.0, 29.0])
