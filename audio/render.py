@@ -260,9 +260,10 @@ def _music_seconds(path: Path | None, rate: int) -> float:
 
 
 # What the forkserver imports once for all workers (an ImportError is passed over). Not
-# the espeak driver: it loads libespeak-ng, which the forkserver must not touch. Not
-# pydub either: only music needs it, and the first piece waits for these imports.
-PRELOAD = ["audio.render", "audio.loudness", "lameenc", "soundfile", "pyttsx3"]
+# the espeak driver: it loads libespeak-ng, which the forkserver must not touch; but
+# logging, which it imports (9 ms in every worker otherwise). Not pydub: only music
+# needs it, and the first piece waits for these imports.
+PRELOAD = ["audio.render", "audio.loudness", "lameenc", "soundfile", "pyttsx3", "logging"]
 
 
 # Each worker is one core's work (`--jobs` sets how many run): numpy's BLAS, which
@@ -351,7 +352,7 @@ def render_all(
     def fill() -> None:
         """Start queued jobs while there are free workers (none after a failure)."""
         while queue and failure is None and len(running) < max(1, workers):
-            job, attempt = queue.pop(_longest_next(queue, LOOKAHEAD * max(1, workers)))
+            job, attempt = queue.pop()
             running.append(_start(ctx, run, job, attempt))
 
     try:
@@ -383,27 +384,6 @@ def render_all(
             _stop(entry)
     if failure is not None:
         raise EngineError(failure)
-
-
-# How many of the next jobs, per worker, `render_all` chooses the longest from.
-LOOKAHEAD = 2
-
-
-def _longest_next(queue: list[tuple[RenderJob, int]], window: int) -> int:
-    """Where in `queue` (next job last) the longest text of its next `window` jobs is;
-    the earliest of equals.
-
-    The given order is kept but for this local reordering, which starts the last
-    `window` jobs longest first: a long piece started last would leave the other
-    cores idle while it runs alone.
-
-    >>> job = RenderJob("k", "s", "t", "", None, Path("."), 1.0)
-    >>> queue = [(replace(job, text=t), 1) for t in ("a", "bbb", "cc", "bbb", "d")]
-    >>> _longest_next(queue, 4), _longest_next(queue, 1), _longest_next(queue[:1], 4)
-    (3, 4, 0)
-    """
-    first = max(0, len(queue) - window)
-    return max(range(len(queue) - 1, first - 1, -1), key=lambda i: len(queue[i][0].text))
 
 
 def _start(

@@ -112,13 +112,6 @@ def page_faults(job: RenderJob) -> Part:
     return quick(job)
 
 
-def logs_its_start(job: RenderJob) -> Part:
-    """Add the segment's id to the file "starts" as soon as the worker runs, then succeed."""
-    with open(job.store_root / "starts", "a", encoding="utf-8") as log:
-        log.write(job.segment_id + "\n")
-    return quick(job)
-
-
 def marks_its_start(job: RenderJob) -> Part:
     """Leave a file named after the segment as soon as the worker runs, then succeed."""
     (job.store_root / f"started-{job.segment_id}").touch()

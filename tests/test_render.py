@@ -100,7 +100,7 @@ def test_segments_finished_before_a_failure_are_yielded(fakes, tmp_path):
     finished = []
     with pytest.raises(EngineError, match=r"^segment 02-seg "):
         for job, _ in render_all(
-            jobs(tmp_path, "first", "hang", timeout=1.0), workers=1, run=fakes.hang_on_hang
+            jobs(tmp_path, "a", "hang", timeout=1.0), workers=1, run=fakes.hang_on_hang
         ):
             finished.append(job.segment_id)
     assert finished == ["01-seg"]
@@ -225,15 +225,6 @@ def test_workers_keep_freed_memory_for_their_next_arrays(fakes, tmp_path):
     # (WORKER_ENVIRONMENT), 6,000 with glibc's defaults, which give large arrays back.
     list(render_all(jobs(tmp_path, "a"), workers=1, run=fakes.page_faults))
     assert int((tmp_path / "faults-01-seg").read_text()) < 4500
-
-
-def test_the_last_jobs_start_longest_first(fakes, tmp_path):
-    # A long piece started last would leave the other workers idle while it runs alone.
-    texts = ["c" * 30, "b" * 20, "x", "dddd", "yy"]  # one worker looks two jobs ahead
-    done = list(render_all(jobs(tmp_path, *texts), workers=1, run=fakes.logs_its_start))
-    started = (tmp_path / "starts").read_text().split()
-    assert started == ["01-seg", "02-seg", "04-seg", "05-seg", "03-seg"]
-    assert [job.segment_id for job, _ in done] == started
 
 
 def test_the_next_job_starts_before_a_finished_one_is_handed_over(fakes, tmp_path):

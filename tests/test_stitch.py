@@ -444,3 +444,20 @@ def test_peaks_the_mp3_coder_lifts_are_turned_down_in_chunks(
     data = encode_segment(wav, lead=0.5, tail=0.5, bitrate=64)
     assert data == encode_segment(wav, lead=0.5, tail=0.5, bitrate=64)
     assert ld.true_peak_db(decode_mp3(data), SPEECH_RATE) <= -3.0 + 0.05
+
+
+def test_speech_wavs_are_read_as_they_are_and_other_wavs_through_pydub(tmp_path):
+    from pydub import AudioSegment
+
+    mono = write_tone_wav(tmp_path / "mono.wav", rate=22050, channels=1, seconds=1, amp=0.3)
+    stereo = write_tone_wav(tmp_path / "stereo.wav", rate=22050, channels=2, seconds=1, amp=0.3)
+    for wav in (mono, stereo):
+        expected = AudioSegment.from_wav(str(wav)).set_channels(1).set_sample_width(2)
+        assert stitch._read_pcm(wav) == (expected.raw_data, 22050)
+    # A worker reads the synthesizer's mono 16-bit WAVs without importing pydub (40 ms).
+    code = (
+        "import sys; from pathlib import Path; from audio import stitch; "
+        f"stitch._read_pcm(Path({str(mono)!r})); print('pydub' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
