@@ -70,7 +70,7 @@ PEAK_MB = 200.0
 COPIES = 10
 QUICK_COPIES = 2
 # Runs of each measurement but the scaling builds; the fastest counts. Other work on a
-# shared machine slows single runs by up to 20 %, and only ever slows them.
+# shared machine slows single runs by up to a quarter, and only ever slows them.
 REPEAT = 3
 NAIVE_TIMEOUT = 600.0  # seconds the one long pyttsx3 utterance may take
 BUILD_TIMEOUT = 3600.0
