@@ -198,10 +198,10 @@ def piece_jobs(job: RenderJob) -> tuple[RenderJob, ...]:
 def assemble(store: Store, key: str, pieces: tuple[str, ...]) -> Part:
     """Store under `key` the stored `pieces` (keys) joined: frames end to end, and
     sentence marks shifted by the frames before them."""
-    found = [store.load(k) for k in pieces]
-    if any(f is None for f in found):
+    loaded = [found for found in map(store.load, pieces) if found is not None]
+    if len(loaded) < len(pieces):
         raise EngineError(f"a piece of segment {key[:12]} is missing from the store")
-    parts = [f[0] for f in found if f is not None]
+    parts = [part for part, _ in loaded]
     marks, frames = [], 0
     for part in parts:
         shift = stitch.frames_to_ms(frames)
@@ -211,7 +211,7 @@ def assemble(store: Store, key: str, pieces: tuple[str, ...]) -> Part:
         frames += part.frames
     return store.put(
         key,
-        b"".join(f[1] for f in found if f is not None),
+        b"".join(data for _, data in loaded),
         frames=frames,
         samples_per_frame=parts[0].samples_per_frame,
         sample_rate=parts[0].sample_rate,
