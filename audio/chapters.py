@@ -92,6 +92,12 @@ class Tags:
     cover: bytes | None = field(default=None, repr=False)
 
 
+def preload() -> None:
+    """Import mutagen's ID3 module, which `write_id3` needs and which takes about 10 ms
+    to import: for a caller that has time to spare before it writes a tag, or a thread."""
+    import mutagen.id3  # noqa: F401  (imported here: only publishing writes tags)
+
+
 def write_id3(mp3: Path, tags: Tags, chapters: Sequence[Chapter]) -> None:
     """Replace any ID3 tags of `mp3` with an ID3v2.3 tag of `tags` and `chapters`.
 

@@ -20,8 +20,8 @@ from audio import pipeline
 from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
 from audio.fsutil import Layout, output_lock
-from audio.render import start_workers
 from audio.script import structure
+from audio.workers import start_workers
 
 # An unexpected exception (a bug) is shown as one line with this exit code, or with its
 # traceback when this environment variable is set.

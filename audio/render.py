@@ -9,10 +9,11 @@ and the pieces of one long segment are made on all cores at once.
 
 A fresh process per piece gives byte-identical audio for identical text (a reused
 espeak-ng engine does not; TECH-NOTES section 1). Workers come from a `forkserver`
-that has imported the speech and audio modules but never started the engine, so each
-worker starts in milliseconds with espeak-ng untouched; `spawn` is the slower
-equivalent. Each worker synthesizes, encodes and stores its piece, so finished work
-is kept whatever happens to the others.
+(`audio.workers`) that has imported the speech and audio modules and filled their
+caches (`audio.warmup`) but never started the engine, so each worker starts in
+milliseconds with espeak-ng untouched; `spawn` is the slower equivalent. Each worker
+synthesizes, encodes and stores its piece, so finished work is kept whatever happens
+to the others.
 
 This module is what worker processes import: keep its imports light.
 """
@@ -36,6 +37,7 @@ from audio.errors import EngineError
 from audio.model import Part
 from audio.script import voice_parts
 from audio.store import Rendition, Store, segment_key
+from audio.workers import worker_context
 
 
 @dataclass(frozen=True)
@@ -259,49 +261,6 @@ def _music_seconds(path: Path | None, rate: int) -> float:
     return len(stitch.load_music(path, rate)) / rate
 
 
-# What the forkserver imports once for all workers (an ImportError is passed over). Not
-# the espeak driver: it loads libespeak-ng, which the forkserver must not touch; but
-# logging, which it imports (9 ms in every worker otherwise). Not pydub: only music
-# needs it, and the first piece waits for these imports.
-PRELOAD = ["audio.render", "audio.loudness", "lameenc", "soundfile", "pyttsx3", "logging"]
-
-
-# Each worker is one core's work (`--jobs` sets how many run): numpy's BLAS, which
-# audio.dsp's matrix products use, must not start threads of its own in each of them
-# (with 2 workers on 2 cores, its threads took 1.7 times the CPU time). And glibc's
-# malloc is told to keep freed memory for the next array instead of handing every
-# large one back to the kernel (mmap and munmap): the loudness code makes many
-# temporary arrays of a few megabytes, and fresh pages cost a fault each (273,000
-# faults and 19 % of the CPU time over one issue's pieces; 3,000 faults this way).
-# A worker lives for one piece, so what it keeps is freed when it exits. Workers take
-# the environment of the process that starts the forkserver, at that moment.
-WORKER_ENVIRONMENT = {
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MALLOC_MMAP_THRESHOLD_": str(1 << 28),
-    "MALLOC_TRIM_THRESHOLD_": str(1 << 28),
-}
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    os.environ.update(WORKER_ENVIRONMENT)
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
-def start_workers() -> None:
-    """Start the forkserver now, so that its imports overlap the caller's own work (they
-    take about 0.4 s); `render_all` would start it at its first job anyway."""
-    ctx = _worker_context()
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
 # Seconds a worker may run past its job's own timeout before it is killed: the
 # synthesizer stops itself after `timeout`, this only catches a worker stuck in C code.
 KILL_GRACE = 2.0
@@ -345,7 +304,7 @@ def render_all(
     """
     queue = [(job, 1) for job in jobs]
     queue.reverse()  # pop() from the end keeps the given order
-    ctx = _worker_context()
+    ctx = worker_context()
     running: list[_Running] = []
     failure: str | None = None
 

@@ -232,14 +232,16 @@ def test_a_stretch_starting_on_a_tile_is_resampled_as_in_the_whole(up, down):
 @pytest.mark.parametrize("factor", [4, 8])
 @pytest.mark.parametrize("k", [1, 7, 9, 16, 1001])
 def test_oversampling_a_piece_anywhere_gives_the_peaks_of_the_whole(factor, k):
-    # What loudness._Peaks relies on (and what OpenBLAS gives when each tile has whole
-    # blocks of rows): an interpolated point does not depend on where the call starts.
+    # What loudness._Peaks relies on: an interpolated point does not depend on where the
+    # call starts, up to rounding. Not always the same bits: OpenBLAS's SKYLAKEX kernels
+    # round some rows at 4x differently by where they fall in a tile (seen on 2026-12-07).
     x = speechlike(44100, seconds=0.5)
     taps = interpolator(factor)
     whole = dsp.resample_poly(x, factor, 1, taps)
     piece = dsp.resample_poly(x[k : k + 3000], factor, 1, taps)
     inner = slice(7 * factor, len(piece) - 7 * factor)
-    assert np.array_equal(piece[inner], whole[k * factor : k * factor + len(piece)][inner])
+    same = whole[k * factor : k * factor + len(piece)][inner]
+    assert np.allclose(piece[inner], same, rtol=1e-13, atol=1e-15 * np.abs(x).max())
 
 
 # --- imports -------------------------------------------------------------------------------

@@ -112,7 +112,8 @@ def test_peaks_above_a_level_are_the_full_ones_where_they_count(rate, level_db):
     over = full > 10 ** (level_db / 20)
     assert np.array_equal(fast > 10 ** (level_db / 20), over)
     assert np.allclose(fast[over], full[over], rtol=1e-12, atol=0)
-    assert np.all(np.abs(x) <= fast) and np.all(fast[~over] <= full[~over])
+    # Elsewhere |x| or the peak, worked out on a piece: the same up to rounding (test_dsp).
+    assert np.all(np.abs(x) <= fast) and np.all(fast[~over] <= full[~over] * (1 + 1e-12))
 
 
 @pytest.mark.parametrize("n", [1, 5, 16, 17, 100, 1001])

@@ -23,6 +23,7 @@ from audio.speech import (
     Mark,
     Voice,
     _Event,
+    _pyttsx3_version,
     _sentence_spans,
     check_engine,
     check_speech_wav,
@@ -168,6 +169,12 @@ def test_check_speech_wav_rejects(tmp_path, make, message):
 
 def test_engine_id_names_both_versions():
     assert re.fullmatch(r"pyttsx3 2\.99; espeak-ng \d+\.\d+[\w.-]*", engine_id())
+
+
+def test_the_pyttsx3_version_is_the_one_importlib_metadata_reads():
+    import importlib.metadata
+
+    assert _pyttsx3_version() == importlib.metadata.version("pyttsx3")
 
 
 def test_list_voices():
