@@ -8,8 +8,10 @@ again for every piece it renders.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # The commands that render audio, and the options before a command that take a value.
 RENDERING_COMMANDS = ("build", "render")
@@ -31,16 +33,80 @@ def command_of(args: Sequence[str]) -> str | None:
     return None
 
 
+def build_looks_current(args: Sequence[str]) -> bool:
+    """Whether `audio-edition ARGS` is a build that looks as if it has nothing to render.
+
+    Judged from file times alone: every issue it builds has a manifest
+    (OUTPUT/<slug>/episode.json) newer than the issue file, the settings file and each
+    of its scripts. A guess, made before anything is imported: arguments it does not
+    know make it say no, and a wrong guess costs only the worker server's head start.
+    """
+    from audio.config import SETTINGS_FILE
+    from audio.errors import IssueError
+    from audio.fsutil import find_issues, slugify
+
+    given = {"--issues": "issues", "--output": "output", "--settings": ""}
+    paths: list[Path] = []
+    command = None
+    rest = iter(args)
+    for arg in rest:
+        name, equals, value = arg.partition("=")
+        if name in given:
+            given[name] = value if equals else next(rest, "")
+        elif arg in ("-q", "--quiet", "--json") or (name == "--jobs" and equals):
+            continue
+        elif arg in ("-j", "--jobs"):
+            next(rest, None)
+        elif arg.startswith("-") or command not in (None, "build"):
+            return False
+        elif command is None:
+            command = arg
+        else:
+            paths.append(Path(arg))
+    if command != "build":
+        return False
+    issues, output = Path(given["--issues"]), Path(given["--output"])
+    settings = Path(given["--settings"]) if given["--settings"] else issues / SETTINGS_FILE
+    try:
+        paths = paths or list(find_issues(issues))
+        newest_input = max(_mtime(settings), *map(_mtime, paths))
+        for path in paths:
+            episode = output / (slugify(path.stem, max_length=80) or "issue")
+            scripts = list((episode / "scripts").glob("*.txt"))
+            if os.stat(episode / "episode.json").st_mtime_ns < max(
+                newest_input, *map(_mtime, scripts)
+            ):
+                return False
+    except (OSError, IssueError, ValueError):
+        return False
+    return True
+
+
+def _mtime(path: Path) -> int:
+    """The file's modification time (ns), or 0 when it does not exist."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
 def main() -> None:
     """Run the command line (`audio.cli`).
 
     For `build` and `render` the worker processes' server (`audio.workers`) is started
     first, so that it is ready by the time the first piece is (it imports numpy and the
     audio modules and warms their caches, about 0.25 s); the command starts it anyway
-    when this has not.
+    when this has not, and only when something is to be rendered. Not for a build that
+    looks current (`build_looks_current`): the server's start would only compete with
+    the build for the cores.
     """
     args = sys.argv[1:]
-    if command_of(args) in RENDERING_COMMANDS and not {"-h", "--help"} & set(args):
+    command = command_of(args)
+    if (
+        command in RENDERING_COMMANDS
+        and not {"-h", "--help"} & set(args)
+        and not (command == "build" and build_looks_current(args))
+    ):
         from audio.workers import start_workers
 
         start_workers()

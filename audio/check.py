@@ -19,7 +19,7 @@ returns one `Problem` per thing found wrong, each naming its file:
   and their cues start in order and end within the audio. Every episode is in the
   feed.
 
-It writes nothing. `parse_vtt` and `parse_srt` read caption files into `Cue`s.
+It writes nothing.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from audio.config import Config
 from audio.errors import EngineError
 from audio.feedext import npt
 from audio.model import Chapter
-from audio.transcript import Cue
+from audio.transcript import parse_srt, parse_vtt
 
 DURATION_TOLERANCE_MS = 30
 MANIFEST_NAME = "episode.json"
@@ -535,72 +535,3 @@ def _check_captions(path: Path, duration_ms: int, problems: list[Problem]) -> No
         if cue.end_ms > duration_ms + DURATION_TOLERANCE_MS:
             say(f"cue {n} ends at {npt(cue.end_ms)}, after the audio ({npt(duration_ms)})")
         previous = cue.start_ms
-
-
-_VTT_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
-_VTT_TIMING = re.compile(rf"{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t].*)?")
-_SRT_TIME = r"(\d{1,}):([0-5]\d):([0-5]\d),(\d{3})"
-_SRT_TIMING = re.compile(rf"{_SRT_TIME}[ \t]+-->[ \t]+{_SRT_TIME}(?:[ \t].*)?")
-
-
-def _ms(hours: str | None, minutes: str, seconds: str, millis: str) -> int:
-    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis)
-
-
-def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
-    """The blank-line separated blocks of `text`, with the line number each starts on."""
-    block: list[str] = []
-    start = 1
-    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        if line.strip():
-            if not block:
-                start = number
-            block.append(line)
-        elif block:
-            yield start, block
-            block = []
-    if block:
-        yield start, block
-
-
-def parse_vtt(text: str) -> tuple[Cue, ...]:
-    """The cues of a WebVTT file, in file order; ValueError naming the line if malformed.
-
-    The header, NOTE, STYLE and REGION blocks are skipped; cue settings are ignored.
-
-    >>> parse_vtt("WEBVTT\\n\\n1\\n00:00.500 --> 00:01:02.000 align:start\\n<v A>Hi &amp; bye\\n")
-    (Cue(start_ms=500, end_ms=62000, text='<v A>Hi &amp; bye'),)
-    """
-    text = text.removeprefix("\ufeff")
-    if not re.match(r"WEBVTT(?:[ \t]|\r?\n|$)", text):
-        raise ValueError('line 1: a WebVTT file starts with "WEBVTT"')
-    cues = []
-    for n, (line, block) in enumerate(_blocks(text)):
-        if n == 0 or block[0].split(" ")[0].split("\t")[0] in ("NOTE", "STYLE", "REGION"):
-            continue
-        # An optional identifier line comes before the timing line.
-        timing = 1 if "-->" not in block[0] and len(block) > 1 and "-->" in block[1] else 0
-        match = _VTT_TIMING.fullmatch(block[timing].strip())
-        if match is None:
-            raise ValueError(f"line {line + timing}: not a cue timing: {block[timing].strip()!r}")
-        groups = match.groups()
-        cues.append(Cue(_ms(*groups[:4]), _ms(*groups[4:8]), "\n".join(block[timing + 1 :])))
-    return tuple(cues)
-
-
-def parse_srt(text: str) -> tuple[Cue, ...]:
-    """The cues of a SubRip (.srt) file, in file order; ValueError naming the line if malformed.
-
-    >>> parse_srt("1\\n00:00:01,000 --> 00:00:02,500\\nHello\\nthere\\n\\n")
-    (Cue(start_ms=1000, end_ms=2500, text='Hello\\nthere'),)
-    """
-    cues = []
-    for line, block in _blocks(text.removeprefix("\ufeff")):
-        if not block[0].strip().isdigit():
-            raise ValueError(f"line {line}: a SubRip cue starts with its number")
-        match = _SRT_TIMING.fullmatch(block[1].strip()) if len(block) > 1 else None
-        if match is None:
-            raise ValueError(f"line {line + 1}: not a cue timing")
-        groups = match.groups()
-        cues.append(Cue(_ms(*groups[:4]), _ms(*groups[4:8]), "\n".join(block[2:])))
-    return tuple(cues)

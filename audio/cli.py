@@ -19,7 +19,7 @@ import click
 from audio import pipeline
 from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
-from audio.fsutil import Layout, output_lock
+from audio.fsutil import Layout, find_issues, output_lock
 from audio.script import structure
 from audio.workers import start_workers
 
@@ -135,9 +135,10 @@ def build(state: State, issues: tuple[Path, ...], jobs: int | None, as_json: boo
     hand-edited scripts in OUTPUT/<episode>/scripts/ are kept. The report says which
     segments were rendered and which chapters moved.
     """
-    paths = issues or pipeline.find_issues(state.layout.issues)
+    paths = issues or find_issues(state.layout.issues)
     with _locked(state):
-        start_workers()  # while the issues are read and planned
+        # Not start_workers() here: `main` has, unless the build looked current; then
+        # the first piece to render, if any, starts them.
         pipeline.clean_temporary_files(state.layout)
         plan = pipeline.plan_build(paths, state.config, state.layout)
         _run(state, plan, jobs, as_json)

@@ -20,7 +20,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from audio import feedext
 from audio.config import Config
 from audio.errors import ConfigError
 from audio.model import Chapter, Episode
@@ -108,14 +107,19 @@ def _newest_first(episodes: Sequence[Episode]) -> list[Episode]:
 
 
 def preload() -> None:
-    """Import feedgen, which `render_feed` needs and which takes about 40 ms to import:
-    for a caller that has time to spare before it renders the feed, or a thread."""
+    """Import feedgen and our extension of it (with lxml), which `render_feed` needs and
+    which take about 50 ms to import: for a caller that has time to spare before it
+    renders the feed, or a thread."""
     import feedgen.feed  # noqa: F401  (imported here: most commands never render a feed)
+
+    from audio import feedext  # noqa: F401
 
 
 def _channel(config: Config, image_url: str | None) -> FeedGenerator:
     """A feed with the show's settings and no items."""
     from feedgen.feed import FeedGenerator
+
+    from audio import feedext
 
     fg = FeedGenerator()
     fg.load_extension("podcast")
@@ -166,6 +170,8 @@ def _image(fg: FeedGenerator, config: Config, image_url: str) -> None:
 
 def _add_item(fg: FeedGenerator, config: Config, episode: Episode) -> None:
     """Append the item of one episode (after the ones already added)."""
+    from audio import feedext
+
     fe = fg.add_entry(order="append")
     fe.title(_plain(episode.title) or episode.slug)
     fe.guid(episode.guid, permalink=False)

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from audio.errors import IssueError
+
 TEMP_PREFIX = ".tmp-"
+# The file names an issue may have (`find_issues`).
+ISSUE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 
 @contextmanager
@@ -173,3 +177,16 @@ def output_lock(output: Path, on_wait: Callable[[str], None] | None = None) -> I
             handle.truncate()
             handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def find_issues(issues_dir: Path) -> tuple[Path, ...]:
+    """The issue files in a folder, in name order."""
+    if not issues_dir.is_dir():
+        raise IssueError(f"{issues_dir}: no such folder of issues")
+    return tuple(
+        sorted(
+            p
+            for p in issues_dir.iterdir()
+            if p.is_file() and p.suffix.lower() in ISSUE_SUFFIXES and not p.name.startswith(".")
+        )
+    )

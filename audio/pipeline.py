@@ -35,7 +35,13 @@ from audio import site, speech, stitch, transcript
 from audio.config import Config
 from audio.cover import Artwork, show_artwork
 from audio.errors import ConfigError, IssueError, SegmentError
-from audio.fsutil import TEMP_PREFIX, Layout, atomic_path, write_bytes_atomic, write_text_atomic
+from audio.fsutil import (
+    TEMP_PREFIX,
+    Layout,
+    atomic_path,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 from audio.model import Chapter, Episode, Issue, Part, Segment
 from audio.parse import load_issue
 from audio.render import RenderJob, render_segments
@@ -49,7 +55,6 @@ from audio.script import (
 from audio.store import Rendition, Store, segment_key
 
 MANIFEST_VERSION = 1
-ISSUE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 LAME_QUALITY = 5
 # Silence around each segment's speech, in seconds: a little before the first words
 # of an episode, the show's pause before each item segment, and the longer pause
@@ -170,19 +175,6 @@ class BuildPlan:
     def to_render(self) -> int:
         """How many segments need audio."""
         return len({s.key for e in self.episodes for s in e.missing})
-
-
-def find_issues(issues_dir: Path) -> tuple[Path, ...]:
-    """The issue files in a folder, in name order."""
-    if not issues_dir.is_dir():
-        raise IssueError(f"{issues_dir}: no such folder of issues")
-    return tuple(
-        sorted(
-            p
-            for p in issues_dir.iterdir()
-            if p.is_file() and p.suffix.lower() in ISSUE_SUFFIXES and not p.name.startswith(".")
-        )
-    )
 
 
 def plan_build(paths: Sequence[Path], config: Config, layout: Layout) -> BuildPlan:

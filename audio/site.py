@@ -21,11 +21,10 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from audio import feed as feed_io
-from audio.check import parse_vtt
 from audio.config import Config
 from audio.fsutil import write_text_atomic
 from audio.model import Chapter, Episode
-from audio.transcript import Cue
+from audio.transcript import Cue, parse_vtt
 
 PAGE_NAME = "index.html"
 TRANSCRIPT_VTT = feed_io.TRANSCRIPT_VTT

@@ -4,13 +4,14 @@ The marks come from the synthesis (`speech.Mark`: one per spoken sentence, in
 milliseconds from the start of a segment's WAV), so cue times are measured, not guessed.
 A sentence too long for one cue is cut into cues of at most MAX_CUE_CHARS characters
 (two subtitle lines of LINE_CHARS), preferably after a comma, semicolon or colon, and its
-time is shared out by character count. Nothing here touches files.
+time is shared out by character count. `parse_vtt` and `parse_srt` read such text back
+into `Cue`s (the episode page and `check` do). Nothing here touches files.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -244,3 +245,74 @@ def _lines(text: str, width: int = LINE_CHARS) -> str:
         return text
     cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
     return f"{text[:cut]}\n{text[cut + 1 :]}"
+
+
+# --------------------------------------------------------------------------- reading
+
+_VTT_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
+_VTT_TIMING = re.compile(rf"{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t].*)?")
+_SRT_TIME = r"(\d{1,}):([0-5]\d):([0-5]\d),(\d{3})"
+_SRT_TIMING = re.compile(rf"{_SRT_TIME}[ \t]+-->[ \t]+{_SRT_TIME}(?:[ \t].*)?")
+
+
+def _ms(hours: str | None, minutes: str, seconds: str, millis: str) -> int:
+    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis)
+
+
+def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The blank-line separated blocks of `text`, with the line number each starts on."""
+    block: list[str] = []
+    start = 1
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        if line.strip():
+            if not block:
+                start = number
+            block.append(line)
+        elif block:
+            yield start, block
+            block = []
+    if block:
+        yield start, block
+
+
+def parse_vtt(text: str) -> tuple[Cue, ...]:
+    """The cues of a WebVTT file, in file order; ValueError naming the line if malformed.
+
+    The header, NOTE, STYLE and REGION blocks are skipped; cue settings are ignored.
+
+    >>> parse_vtt("WEBVTT\\n\\n1\\n00:00.500 --> 00:01:02.000 align:start\\n<v A>Hi &amp; bye\\n")
+    (Cue(start_ms=500, end_ms=62000, text='<v A>Hi &amp; bye'),)
+    """
+    text = text.removeprefix("\ufeff")
+    if not re.match(r"WEBVTT(?:[ \t]|\r?\n|$)", text):
+        raise ValueError('line 1: a WebVTT file starts with "WEBVTT"')
+    cues = []
+    for n, (line, block) in enumerate(_blocks(text)):
+        if n == 0 or block[0].split(" ")[0].split("\t")[0] in ("NOTE", "STYLE", "REGION"):
+            continue
+        # An optional identifier line comes before the timing line.
+        timing = 1 if "-->" not in block[0] and len(block) > 1 and "-->" in block[1] else 0
+        match = _VTT_TIMING.fullmatch(block[timing].strip())
+        if match is None:
+            raise ValueError(f"line {line + timing}: not a cue timing: {block[timing].strip()!r}")
+        groups = match.groups()
+        cues.append(Cue(_ms(*groups[:4]), _ms(*groups[4:8]), "\n".join(block[timing + 1 :])))
+    return tuple(cues)
+
+
+def parse_srt(text: str) -> tuple[Cue, ...]:
+    """The cues of a SubRip (.srt) file, in file order; ValueError naming the line if malformed.
+
+    >>> parse_srt("1\\n00:00:01,000 --> 00:00:02,500\\nHello\\nthere\\n\\n")
+    (Cue(start_ms=1000, end_ms=2500, text='Hello\\nthere'),)
+    """
+    cues = []
+    for line, block in _blocks(text.removeprefix("\ufeff")):
+        if not block[0].strip().isdigit():
+            raise ValueError(f"line {line}: a SubRip cue starts with its number")
+        match = _SRT_TIMING.fullmatch(block[1].strip()) if len(block) > 1 else None
+        if match is None:
+            raise ValueError(f"line {line + 1}: not a cue timing")
+        groups = match.groups()
+        cues.append(Cue(_ms(*groups[:4]), _ms(*groups[4:8]), "\n".join(block[2:])))
+    return tuple(cues)

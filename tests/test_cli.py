@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from audio.__main__ import build_looks_current
 from audio.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,3 +134,61 @@ def test_the_main_module_leaves_the_command_line_to_main():
     assert out.stdout.strip() == "[]"
     script = Path(sys.executable).with_name("audio-edition")
     assert "from audio.__main__ import main" in script.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def built(tmp_path, monkeypatch):
+    """Files as a build leaves them, by time: issues, then scripts, then manifests."""
+    monkeypatch.chdir(tmp_path)
+    files = [
+        "issues/show.toml",
+        "issues/first-issue.txt",
+        "issues/Second Issue.md",
+        "output/first-issue/scripts/01-intro.txt",
+        "output/second-issue/scripts/01-intro.txt",
+        "output/first-issue/episode.json",
+        "output/second-issue/episode.json",
+    ]
+    for n, name in enumerate(files):
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        Path(name).write_text("x", encoding="utf-8")
+        os.utime(name, ns=(n * 10**9, n * 10**9))
+    return tmp_path
+
+
+def touch(name: str) -> None:
+    os.utime(name, ns=(10**11, 10**11))
+
+
+def test_a_build_whose_manifests_are_newest_looks_current(built):
+    assert build_looks_current(["build"])
+    assert build_looks_current(["-q", "--issues", "issues", "build", "--jobs", "2"])
+    assert build_looks_current(["--output=output", "build", "issues/first-issue.txt", "--json"])
+    Path("issues/notes.pdf").write_text("not an issue", encoding="utf-8")
+    assert build_looks_current(["build"])
+
+
+@pytest.mark.parametrize(
+    "changed",
+    ["issues/show.toml", "issues/Second Issue.md", "output/first-issue/scripts/01-intro.txt"],
+)
+def test_a_changed_issue_settings_or_script_makes_a_build_not_look_current(built, changed):
+    touch(changed)
+    assert not build_looks_current(["build"])
+
+
+def test_a_build_looks_current_only_when_every_issue_has_a_manifest(built):
+    Path("issues/third.txt").write_text("x", encoding="utf-8")
+    os.utime("issues/third.txt", ns=(0, 0))
+    assert not build_looks_current(["build"])
+    assert build_looks_current(["build", "issues/first-issue.txt"])
+    assert not build_looks_current(["build", "issues/missing.txt"])
+    assert not build_looks_current(["--output", "elsewhere", "build"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["render", "issues/first-issue.txt", "-s", "01"], ["build", "--force"], ["-v", "build"], []],
+)
+def test_other_commands_and_unknown_options_do_not_look_current(built, args):
+    assert not build_looks_current(args)

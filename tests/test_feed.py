@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import subprocess
+import sys
 import uuid
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
@@ -571,3 +573,17 @@ def test_item_setters_reject_bad_values(call):
     item = feedext.of_entry(fg.add_entry())
     with pytest.raises(ValueError):
         call(item)
+
+
+def test_feedgen_and_lxml_are_imported_only_to_make_a_feed():
+    # A build's planning imports the pipeline, and waits for every import it makes; the
+    # feed is made after the speech, and feed.preload imports these while workers speak.
+    heavy = ("feedgen", "lxml", "audio.feedext", "audio.check")
+    code = (
+        "import sys, audio.pipeline, audio.feed\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+        "audio.feed.preload()\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[]", "['feedgen', 'lxml', 'audio.feedext']"]

@@ -33,8 +33,8 @@ from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from audio.check import parse_srt, parse_vtt
 from audio.serve import make_server
+from audio.transcript import parse_srt, parse_vtt
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("alignment-newsletter-062.txt", "alignment-newsletter-076.txt")

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from audio.check import Cue
 from audio.config import Config
 from audio.model import Chapter, Episode
 from audio.serve import make_server
 from audio.site import render_episode, render_index, seconds, write_site
+from audio.transcript import Cue
 
 CONFIG = Config(
     title="Tea & <Cake> Audio",

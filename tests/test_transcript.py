@@ -14,6 +14,8 @@ from audio.transcript import (
     _fewest_pieces,
     clean_cue_text,
     cues_for_episode,
+    parse_srt,
+    parse_vtt,
     split_cue_text,
     srt,
     webvtt,
@@ -143,3 +145,48 @@ def test_long_cue_text_is_two_lines_of_similar_length():
 def test_negative_times_are_refused():
     with pytest.raises(ValueError, match="negative"):
         srt([Cue(-1, 10, "x")])
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@pytest.mark.parametrize(
+    "text, cues",
+    [
+        ("WEBVTT\n", ()),
+        ("\ufeffWEBVTT - a title\r\n\r\n00:01.000 --> 00:02.000\r\nHi\r\n", ((1000, 2000, "Hi"),)),
+        (
+            "WEBVTT\n\nintro\n01:00:00.001 --> 100:00:00.000\na\nb\n",
+            ((3600001, 360000000, "a\nb"),),
+        ),
+        ("WEBVTT\nKind: captions\n\nSTYLE\n::cue {}\n\n00:00.000 --> 00:00.500\n", ((0, 500, ""),)),
+    ],
+)
+def test_parse_vtt(text, cues):
+    assert parse_vtt(text) == tuple(Cue(*c) for c in cues)
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("WEBVTTX\n", "line 1"),
+        ("", "line 1"),
+        ("WEBVTT\n\n00:00:01.000 --> 00:00:02\nx\n", "line 3"),
+        ("WEBVTT\n\n\nid\n00:61.000 --> 01:02.000\n", "line 5"),
+        ("WEBVTT\n\njust text\n", "line 3"),
+    ],
+)
+def test_parse_vtt_rejects(text, line):
+    with pytest.raises(ValueError, match=line):
+        parse_vtt(text)
+
+
+def test_parse_srt():
+    text = (
+        "1\r\n00:00:00,000 --> 00:00:01,250\r\nOne\r\n\r\n"
+        "2\r\n01:00:00,000 --> 01:00:01,000\r\nTwo\r\n"
+    )
+
+    assert parse_srt(text) == (Cue(0, 1250, "One"), Cue(3_600_000, 3_601_000, "Two"))
+    with pytest.raises(ValueError, match="line 2"):
+        parse_srt("1\n00:00:00.000 --> 00:00:01.000\nOne\n")
