@@ -211,7 +211,9 @@ def plan_render(
     segments = make_segments(issue, script_options(config))
     chosen = tuple(dict.fromkeys(select_segment(segments, s, path) for s in selectors))
     store = Store(layout.store)
-    plan, notices = _plan_episode(path, issue, config, layout, store, only=chosen)
+    plan, notices = _plan_episode(
+        path, issue, config, layout, store, only=chosen, segments=segments
+    )
     warnings = tuple(Notice(f"{path.name}: {w}") for w in issue.warnings)
     return BuildPlan((plan,), warnings + tuple(notices)), chosen
 
@@ -239,9 +241,12 @@ def _plan_episode(
     store: Store,
     *,
     only: Sequence[str] | None = None,
+    segments: Sequence[Segment] | None = None,
 ) -> tuple[EpisodePlan, list[Notice]]:
-    """Plan one episode; with `only`, segments not in it keep their published audio."""
-    segments = make_segments(issue, script_options(config))
+    """Plan one episode (of its `segments`, when the caller has made them); with `only`,
+    segments not in it keep their published audio."""
+    if segments is None:
+        segments = make_segments(issue, script_options(config))
     previous = read_manifest(layout.manifest(issue.slug))
     records = {s["id"]: s for s in (previous or {}).get("segments", ())}
     planned, notices = [], []

@@ -79,12 +79,36 @@ class Store:
         return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Part | None:
-        """The stored part for `key`, or None when it is missing or damaged."""
+        """The stored part for `key`, or None when it is missing or damaged.
+
+        An entry is read and its SHA-256 checked once in a process (by `load` or `put`):
+        asked again while its files have the same size, time and inode, it is not read.
+        """
+        known = _CHECKED.get(self.audio_path(key))
+        if known is not None and known[0] == self._stamp(key):
+            return known[1]
         found = self.load(key)
         return None if found is None else found[0]
 
+    def _stamp(self, key: str) -> tuple[int, ...] | None:
+        """Size, time and inode of both files of `key`; None when one is missing."""
+        try:
+            stats = [self.audio_path(key).stat(), self._record_path(key).stat()]
+        except OSError:
+            return None
+        return tuple(n for st in stats for n in (st.st_size, st.st_mtime_ns, st.st_ino))
+
+    def _checked(self, part: Part, stamp: tuple[int, ...] | None = None) -> Part:
+        """Note that the files of `part` (with `stamp`, or as they are now) are as
+        recorded, for `get`."""
+        stamp = stamp or self._stamp(part.key)
+        if stamp is not None:
+            _CHECKED[self.audio_path(part.key)] = (stamp, part)
+        return part
+
     def load(self, key: str) -> tuple[Part, bytes] | None:
         """The stored part for `key` and its frames, or None when missing or damaged."""
+        stamp = self._stamp(key)
         try:
             record = json.loads(self._record_path(key).read_text(encoding="utf-8"))
             data = self.audio_path(key).read_bytes()
@@ -104,6 +128,8 @@ class Store:
             return None
         if len(data) != part.size or hashlib.sha256(data).hexdigest() != digest:
             return None
+        if stamp == self._stamp(key):  # not replaced while it was read
+            self._checked(part, stamp)
         return part, data
 
     def put(
@@ -128,4 +154,9 @@ class Store:
             "marks": [[m.start_ms, m.end_ms, m.text] for m in marks],
         }
         write_text_atomic(self._record_path(key), json.dumps(record, sort_keys=True) + "\n")
-        return part
+        return self._checked(part)
+
+
+# Entries whose SHA-256 this process has checked (or that it wrote), by audio file: the
+# files' `_stamp` then, and the part.
+_CHECKED: dict[Path, tuple[tuple[int, ...], Part]] = {}
