@@ -8,6 +8,8 @@ again for every piece it renders.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -100,6 +102,8 @@ def main() -> None:
     looks current (`build_looks_current`): the server's start would only compete with
     the build for the cores.
     """
+    status = [1]  # an exception that escapes the command line exits with 1, as Python does
+    atexit.register(_end_process, status)  # the first registered runs last
     args = sys.argv[1:]
     command = command_of(args)
     if (
@@ -112,7 +116,26 @@ def main() -> None:
         start_workers()
     from audio.cli import cli
 
-    cli(prog_name="audio-edition")
+    try:
+        cli(prog_name="audio-edition")
+    except SystemExit as done:
+        status[0] = done.code if isinstance(done.code, int) else int(done.code is not None)
+        raise
+    status[0] = 0
+
+
+def _end_process(status: list[int]) -> None:
+    """The last exit handler: flush the standard streams and end the process with
+    `status[0]` now, without the interpreter's teardown of its modules and objects
+    (about 20 ms, every command, of freeing memory the process gives back anyway).
+
+    The other exit handlers (multiprocessing's removes its temporary folder) have run;
+    every file the program writes is closed (and synced) before it is published.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status[0])
 
 
 if __name__ == "__main__":

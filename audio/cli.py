@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,11 @@ class AudioGroup(click.Group):
             raise _AudioClickError(str(e), e.exit_code) from e
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # Whatever read the output has stopped reading (`| head`): end quietly, as
+            # other tools do, with what was left to print going nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(1) from None
         except Exception as e:
             # A bug of ours: one line, and the traceback when asked for.
             if os.environ.get(TRACEBACK_ENV):

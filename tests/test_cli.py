@@ -192,3 +192,16 @@ def test_a_build_looks_current_only_when_every_issue_has_a_manifest(built):
 )
 def test_other_commands_and_unknown_options_do_not_look_current(built, args):
     assert not build_looks_current(args)
+
+
+def test_output_read_by_a_reader_that_stops_early_ends_quietly(tmp_path):
+    # As `audio-edition segments ISSUE | head -1`, with the reader gone before any line.
+    issue = Path(__file__).resolve().parent.parent / "issues" / "alignment-newsletter-076.txt"
+    command = [sys.executable, "-m", "audio", "segments", str(issue)]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    process.stdout.close()
+    errors = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    assert errors == ""
