@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -757,6 +757,7 @@ def normalize_stream(
     target_lufs: float = TARGET_LUFS,
     ceiling_dbtp: float = CEILING_DBTP,
     chunk: int | None = None,
+    preview: Callable[[np.ndarray], None] | None = None,
 ) -> Iterator[np.ndarray]:
     """`normalize(resample(from_pcm16(pcm), rate, new_rate), new_rate, ...)`, in chunks.
 
@@ -764,6 +765,11 @@ def normalize_stream(
     the rounding of sums, and the sketch's starting gain). Memory stays bounded: see
     the section comment above. `chunk` is `STREAM_CHUNK` unless given; a signal that
     fits in one chunk (or is under `_SKETCH_SECONDS`) is normalized in one piece.
+
+    `preview`, if given, is called with each chunk of the first pass's result as soon
+    as it is made, before anything is yielded: the chunks yielded later when that pass
+    is kept and needs no capping, as it usually is. A caller may start on them (stitch
+    encodes them on another thread) but must check them against what is yielded.
     """
     chunk = chunk or STREAM_CHUNK
     source = _Resampled(np.asarray(pcm), rate, new_rate)
@@ -787,7 +793,10 @@ def normalize_stream(
             factor = _gain(gain)
             sketch.tops(10 ** (aim / 20) / factor)
             top_need = sketch.top_need(factor, aim) + 1.0  # resampling moves peaks a little
-            done = _Pass(source, chunk, factor, aim, ceiling_dbtp, top_need, sketch.peaks)
+            first_pass = None if tried else preview
+            done = _Pass(
+                source, chunk, factor, aim, ceiling_dbtp, top_need, sketch.peaks, first_pass
+            )
             tried.append((gain, done.loudness, done))
             if abs(done.loudness - target_lufs) <= TOLERANCE_LU:
                 break
@@ -881,7 +890,7 @@ class _Pass:
     temporary file as 32-bit floats, with its loudness and true peak. `top_need` bounds
     the limiter's needs in dB. `peaks` are the source's true peaks when it is not
     resampled (`_Analysis`), exact over `aim` dBTP less the gain; else they are worked
-    out here."""
+    out here. `preview` is given each chunk as `read` gives it uncapped, once made."""
 
     def __init__(
         self,
@@ -892,6 +901,7 @@ class _Pass:
         ceiling_dbtp: float,
         top_need: float,
         peaks: np.ndarray | None = None,
+        preview: Callable[[np.ndarray], None] | None = None,
     ) -> None:
         import tempfile
 
@@ -925,7 +935,10 @@ class _Pass:
             top = max(top, float(y_peaks.max(initial=0.0)))
             y = y[start - lo : stop - lo]
             hops.add(weighting.power(y), start)
-            self.file.write(y.astype("<f4").tobytes())
+            stored = y.astype("<f4")
+            self.file.write(stored.tobytes())
+            if preview is not None:
+                preview(stored.astype(np.float64))
         self.loudness = hops.loudness()
         self.top = top
 

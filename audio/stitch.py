@@ -270,6 +270,9 @@ def _encode_normalized(
     the segment's samples go to one encoder, and to a temporary file of 32-bit floats
     that `_keep_peaks_down` reads when it must encode again; memory does not grow with
     the segment's length.
+
+    Speech of up to `AHEAD_SECONDS` is encoded ahead (`_encode_ahead`): LAME, on another
+    thread, takes the normalizer's result while it is still being made.
     """
     import itertools
     import tempfile
@@ -282,14 +285,131 @@ def _encode_normalized(
     level = loudness + boost
     head = _lead(lead, out, chime=chime, level=level)
     first, last = _music_pair(music, out, level=level, ceiling=ceiling)
-    speech = ld.normalize_stream(
-        np.frombuffer(pcm, dtype="<i2"), rate, out, target_lufs=level, ceiling_dbtp=ceiling
-    )
-    pieces = itertools.chain((first, head), speech, (np.zeros(round(tail * out)), last))
     encoder = functools.partial(_encoder, out, out, bitrate, quality)
-    with tempfile.TemporaryFile() as tape:
-        data, length = _encode_chunks(pieces, encoder, tape)
+    ahead = _Ahead(encoder()) if len(pcm) <= 2 * AHEAD_SECONDS * rate else None
+    with ahead or contextlib.nullcontext(), tempfile.TemporaryFile() as tape:
+        speech = ld.normalize_stream(
+            np.frombuffer(pcm, dtype="<i2"),
+            rate,
+            out,
+            target_lufs=level,
+            ceiling_dbtp=ceiling,
+            preview=ahead.preview if ahead is not None else None,
+        )
+        after = (np.zeros(round(tail * out)), last)
+        if ahead is None:
+            pieces = itertools.chain((first, head), speech, after)
+            data, length = _encode_chunks(pieces, encoder, tape)
+        else:
+            data, length = _encode_ahead((first, head), speech, after, ahead, encoder, tape)
         return _keep_peaks_down(tape, length, data, out, encoder)
+
+
+# Speech up to this long (seconds) is encoded ahead: its 16-bit samples (44 kB a second
+# at 22.05 kHz) are kept twice until the encoding is known to be right. A piece of a
+# segment is about a minute at most (audio.render).
+AHEAD_SECONDS = 180
+
+
+class _Ahead:
+    """A LAME encoder fed on a thread of its own, which lameenc lets run beside Python:
+    `preview` hands it the normalizer's chunks as they are made, and `_encode_ahead`
+    keeps its output only if they are what the normalizer then yields."""
+
+    def __init__(self, encoder: lameenc.Encoder) -> None:
+        import queue
+        import threading
+
+        self.previewed: list[bytes] = []  # 16-bit samples of each previewed chunk
+        self._encoder = encoder
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._out: list[bytes] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._encode, name="lame-ahead", daemon=True)
+        self._thread.start()
+
+    def _encode(self) -> None:
+        try:
+            while (pcm := self._queue.get()) is not None:
+                self._out.append(bytes(self._encoder.encode(pcm)))
+            self._out.append(bytes(self._encoder.flush()))
+        except BaseException as e:  # raised again by `result`
+            self._error = e
+
+    def feed(self, pcm: bytes) -> None:
+        """Encode these 16-bit samples next."""
+        self._queue.put(pcm)
+
+    def preview(self, chunk: np.ndarray) -> None:
+        """Encode a chunk the normalizer has made (`normalize_stream`'s `preview`)."""
+        from audio.loudness import to_pcm16
+
+        pcm = to_pcm16(chunk)
+        self.previewed.append(pcm)
+        self.feed(pcm)
+
+    def result(self) -> bytes:
+        """The MP3 frames of everything fed, flushed."""
+        self.close()
+        if self._error is not None:
+            raise self._error
+        return b"".join(self._out)
+
+    def close(self) -> None:
+        """Let the thread finish what it was fed, and end."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def __enter__(self) -> _Ahead:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _encode_ahead(
+    before: Iterable[np.ndarray],
+    speech: Iterable[np.ndarray],
+    after: Iterable[np.ndarray],
+    ahead: _Ahead,
+    new_encoder: Callable[[], lameenc.Encoder],
+    tape: BinaryIO,
+) -> tuple[bytes, int]:
+    """`_encode_chunks` of `before`, `speech` and `after` end to end, by `ahead`'s
+    encoder when the chunks `speech` yields are the ones it previewed (the same
+    samples, so the same bytes), else again by a fresh encoder."""
+    from audio.loudness import to_pcm16
+
+    samples: list[bytes] = []  # every chunk as LAME gets it, in order
+    length = 0
+
+    def take(chunk: np.ndarray) -> bytes:
+        nonlocal length
+        tape.write(chunk.astype("<f4").tobytes())
+        length += len(chunk)
+        samples.append(to_pcm16(chunk))
+        return samples[-1]
+
+    for chunk in before:
+        if len(chunk):
+            ahead.feed(take(chunk))  # before the first speech chunk is previewed
+    opening = len(samples)
+    for chunk in speech:
+        if len(chunk):
+            take(chunk)
+    held = samples[opening:] == ahead.previewed
+    for chunk in after:
+        if len(chunk):
+            pcm = take(chunk)
+            if held:
+                ahead.feed(pcm)
+    if held:
+        return ahead.result(), length
+    ahead.close()
+    encoder = new_encoder()
+    frames = [bytes(encoder.encode(pcm)) for pcm in samples]
+    return b"".join(frames) + bytes(encoder.flush()), length
 
 
 def _encode_chunks(

@@ -339,6 +339,26 @@ def test_normalize_stream_lands_where_normalize_does(seed, rate):
     assert np.array_equal(again, y)
 
 
+def test_normalize_stream_previews_the_chunks_it_yields(monkeypatch):
+    _Pass = ld._Pass
+    pcm = pcm16_speechlike(seed=5)
+    previewed = []
+    stream = ld.normalize_stream(pcm, 22050, 22050, chunk=20000, preview=previewed.append)
+    first = next(stream)  # the pass is made before the first chunk comes out
+    assert len(previewed) > 5
+    chunks = [first, *stream]
+    assert len(chunks) == len(previewed)
+    assert all(np.array_equal(a, b) for a, b in zip(chunks, previewed, strict=True))
+    # Further passes (when a gain misses the target) are not previewed: only the first.
+    monkeypatch.setattr(ld, "TOLERANCE_LU", 1e-12)
+    passes = []
+    monkeypatch.setattr(ld, "_Pass", lambda *a: passes.append(a) or _Pass(*a))
+    previewed.clear()
+    chunks = list(ld.normalize_stream(pcm, 22050, 22050, chunk=20000, preview=previewed.append))
+    assert len(passes) == ld.MAX_PASSES > 1
+    assert len(previewed) == len(chunks)
+
+
 def test_normalize_stream_of_short_input_is_normalize():
     pcm = pcm16_speechlike(seconds=1.5)
     whole = ld.normalize(ld.resample(ld.from_pcm16(pcm.tobytes()), 22050, RATE), RATE)

@@ -8,6 +8,7 @@ import io
 import math
 import subprocess
 import sys
+import tempfile
 import wave
 from pathlib import Path
 
@@ -399,6 +400,33 @@ def test_incremental_encoding_gives_the_same_bytes():
     pieces = (x[i : i + 7777] for i in range(0, len(x), 7777))
     new_encoder = functools.partial(stitch._encoder, rate, rate, 64, 5)
     assert stitch._encode_chunks(pieces, new_encoder) == (whole, len(x))
+
+
+@pytest.mark.parametrize("previewed_right", [True, False])
+def test_encoding_ahead_gives_the_same_bytes_right_or_wrong(previewed_right):
+    rate = SPEECH_RATE
+    x = 0.3 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)
+    head, speech, tail = x[:5000], x[5000:60000], x[60000:]
+    chunks = [speech[i : i + 7777] for i in range(0, len(speech), 7777)]
+    new_encoder = functools.partial(stitch._encoder, rate, rate, 64, 5)
+    whole = stitch._encode_chunks([head, *chunks, tail], new_encoder)
+    made = []  # encoders made besides the one ahead
+
+    def another_encoder():
+        made.append(new_encoder())
+        return made[-1]
+
+    with stitch._Ahead(new_encoder()) as ahead, tempfile.TemporaryFile() as tape:
+
+        def speak():
+            for chunk in chunks:  # as normalize_stream: all previewed, then yielded
+                ahead.preview(chunk if previewed_right else 0.5 * chunk)
+            yield from chunks
+
+        got = stitch._encode_ahead([head], speak(), [tail], ahead, another_encoder, tape)
+        assert tape.tell() == 4 * len(x)
+    assert got == whole
+    assert len(made) == (0 if previewed_right else 1)
 
 
 @pytest.mark.parametrize("bitrate", [48, 128])
