@@ -71,15 +71,14 @@ def build_looks_current(args: Sequence[str]) -> bool:
     settings = Path(given["--settings"]) if given["--settings"] else issues / SETTINGS_FILE
     try:
         paths = paths or list(find_issues(issues))
-        newest_input = max(_mtime(settings), *map(_mtime, paths))
+        newest_input = max([_mtime(settings), *map(_mtime, paths)])
         for path in paths:
             episode = output / (slugify(path.stem, max_length=80) or "issue")
-            scripts = list((episode / "scripts").glob("*.txt"))
-            if os.stat(episode / "episode.json").st_mtime_ns < max(
-                newest_input, *map(_mtime, scripts)
-            ):
+            scripts = (episode / "scripts").glob("*.txt")
+            newest = max([newest_input, *map(_mtime, scripts)])
+            if os.stat(episode / "episode.json").st_mtime_ns < newest:
                 return False
-    except (OSError, IssueError, ValueError):
+    except (OSError, IssueError):
         return False
     return True
 

@@ -1025,7 +1025,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args(argv)
 
-    from audio.pipeline import default_jobs
+    from audio.workers import default_jobs
 
     issues = sorted(p for p in args.issues.glob("*.txt") if not p.name.startswith("."))
     if not issues:

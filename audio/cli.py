@@ -22,7 +22,7 @@ from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
 from audio.fsutil import Layout, find_issues, output_lock
 from audio.script import structure
-from audio.workers import start_workers
+from audio.workers import default_jobs, start_workers
 
 # An unexpected exception (a bug) is shown as one line with this exit code, or with its
 # traceback when this environment variable is set.
@@ -202,9 +202,7 @@ def _run(state: State, plan: pipeline.BuildPlan, jobs: int | None, as_json: bool
         click.echo(f"Warning: {notice.text}", err=True)
     results: list[pipeline.EpisodeBuilt] = []
     feed: pipeline.FeedWritten | None = None
-    events = pipeline.run_build(
-        plan, state.config, state.layout, jobs=jobs or pipeline.default_jobs()
-    )
+    events = pipeline.run_build(plan, state.config, state.layout, jobs=jobs or default_jobs())
     with _progress(plan.to_render, quiet=state.quiet or as_json) as show:
         for event in events:
             if isinstance(event, pipeline.SegmentRendered):

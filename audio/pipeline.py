@@ -20,7 +20,6 @@ import functools
 import hashlib
 import itertools
 import json
-import os
 import shutil
 import threading
 import uuid
@@ -35,13 +34,7 @@ from audio import site, speech, stitch, transcript
 from audio.config import Config
 from audio.cover import Artwork, show_artwork
 from audio.errors import ConfigError, IssueError, SegmentError
-from audio.fsutil import (
-    TEMP_PREFIX,
-    Layout,
-    atomic_path,
-    write_bytes_atomic,
-    write_text_atomic,
-)
+from audio.fsutil import TEMP_PREFIX, Layout, atomic_path, write_bytes_atomic, write_text_atomic
 from audio.model import Chapter, Episode, Issue, Part, Segment
 from audio.parse import load_issue
 from audio.render import RenderJob, render_segments
@@ -733,10 +726,3 @@ def clean_temporary_files(layout: Layout) -> int:
         except OSError:
             pass
     return removed
-
-
-def default_jobs() -> int:
-    """Worker processes to use by default: the number of cores."""
-    return max(
-        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )

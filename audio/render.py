@@ -28,7 +28,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from audio.errors import EngineError
 from audio.model import Part
 from audio.script import voice_parts
 from audio.store import Rendition, Store, segment_key
-from audio.workers import worker_context
+from audio.workers import default_jobs, worker_context
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class RenderJob:
     runs: tuple[tuple[str, str], ...] = ()
     piece: int = 0
     pieces: int = 0
+    # A core is free for it (`render_all` sets it): see `encode_segment`'s `ahead`.
+    encode_ahead: bool = field(default=False, compare=False)
 
 
 def render_one(job: RenderJob) -> Part:
@@ -87,6 +89,7 @@ def render_one(job: RenderJob) -> Part:
             music_before=job.music_before,
             music_after=job.music_after,
             sample_rate=r.sample_rate,
+            ahead=job.encode_ahead,
         )
     finally:
         wav.unlink(missing_ok=True)
@@ -305,14 +308,18 @@ def render_all(
     queue = [(job, 1) for job in jobs]
     queue.reverse()  # pop() from the end keeps the given order
     ctx = worker_context()
+    cores = default_jobs()
     running: list[_Running] = []
     failure: str | None = None
 
     def fill() -> None:
-        """Start queued jobs while there are free workers (none after a failure)."""
+        """Start queued jobs while there are free workers (none after a failure). A job
+        started while fewer jobs than cores are left encodes ahead (`encode_segment`),
+        on a core that would otherwise wait."""
         while queue and failure is None and len(running) < max(1, workers):
             job, attempt = queue.pop()
-            running.append(_start(ctx, run, job, attempt))
+            spare = min(workers, len(running) + 1 + len(queue)) < cores
+            running.append(_start(ctx, run, replace(job, encode_ahead=spare), attempt))
 
     try:
         fill()

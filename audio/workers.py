@@ -61,3 +61,10 @@ def start_workers() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+def default_jobs() -> int:
+    """Worker processes to use by default: the number of cores."""
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )

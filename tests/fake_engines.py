@@ -116,3 +116,9 @@ def marks_its_start(job: RenderJob) -> Part:
     """Leave a file named after the segment as soon as the worker runs, then succeed."""
     (job.store_root / f"started-{job.segment_id}").touch()
     return quick(job)
+
+
+def notes_ahead(job: RenderJob) -> Part:
+    """Leave whether the job was to encode ahead in a file named after the segment."""
+    (job.store_root / f"ahead-{job.segment_id}").write_text(str(job.encode_ahead))
+    return quick(job)

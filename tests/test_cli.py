@@ -186,6 +186,14 @@ def test_a_build_looks_current_only_when_every_issue_has_a_manifest(built):
     assert not build_looks_current(["--output", "elsewhere", "build"])
 
 
+def test_a_build_without_scripts_or_issues_can_look_current(built):
+    for script in Path("output").glob("*/scripts/*.txt"):
+        script.unlink()
+    assert build_looks_current(["build"])
+    assert build_looks_current(["--issues", "output/first-issue/scripts", "build"])
+    assert not build_looks_current(["--issues", "missing", "build"])
+
+
 @pytest.mark.parametrize(
     "args",
     [["render", "issues/first-issue.txt", "-s", "01"], ["build", "--force"], ["-v", "build"], []],

@@ -244,3 +244,19 @@ def test_workers_run_on_one_thread_each(fakes, tmp_path):
     # Any extra thread in a worker competes with the other workers for the cores.
     list(render_all(jobs(tmp_path, "a", "b"), workers=2, run=fakes.threads))
     assert [int(p.read_text()) for p in sorted(tmp_path.glob("threads-*"))] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "workers, count, expected",
+    [(2, 1, ["True"]), (1, 2, ["True", "True"]), (2, 4, ["False", "False"])],
+)
+def test_jobs_encode_ahead_when_a_core_would_wait(
+    fakes, tmp_path, monkeypatch, workers, count, expected
+):
+    # On 2 cores: a re-render's one piece, and every piece of a build with --jobs 1,
+    # have a core to spare; the first pieces of a build on both cores have none.
+    monkeypatch.setattr("audio.render.default_jobs", lambda: 2)
+    texts = [f"text {n}" for n in range(count)]
+    list(render_all(jobs(tmp_path, *texts), workers=workers, run=fakes.notes_ahead))
+    notes = [(tmp_path / f"ahead-{n:02d}-seg").read_text() for n in range(1, count + 1)]
+    assert notes[: len(expected)] == expected

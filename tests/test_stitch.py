@@ -436,6 +436,7 @@ def test_a_streamed_segment_decodes_at_the_target(small_chunks, tmp_path, bitrat
     kwargs = dict(lead=1.0, tail=0.5, bitrate=bitrate, chime=True, music_after=jingle)
     data = encode_segment(wav, **kwargs)
     assert data == encode_segment(wav, **kwargs)
+    assert data == encode_segment(wav, **kwargs, ahead=True)
     assert scan_frames(data).duration == pytest.approx(8.0 + 1.5 + 1.0, abs=0.1)
     audio = decode_mp3(data)
     assert ld.integrated_loudness(audio, MUSIC_RATE) == pytest.approx(-16.0, abs=0.5)
