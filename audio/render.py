@@ -314,8 +314,9 @@ def render_all(
 
     def fill() -> None:
         """Start queued jobs while there are free workers (none after a failure). A job
-        started while fewer jobs than cores are left encodes ahead (`encode_segment`),
-        on a core that would otherwise wait."""
+        started while fewer jobs can run than there are cores (those running and
+        waiting, at most `workers`) encodes ahead (`encode_segment`), on a core that
+        would otherwise wait."""
         while queue and failure is None and len(running) < max(1, workers):
             job, attempt = queue.pop()
             spare = min(workers, len(running) + 1 + len(queue)) < cores
