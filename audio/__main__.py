@@ -128,9 +128,13 @@ def _end_process(status: list[int]) -> None:
     `status[0]` now, without the interpreter's teardown of its modules and objects
     (about 20 ms, every command, of freeing memory the process gives back anyway).
 
-    The other exit handlers (multiprocessing's removes its temporary folder) have run;
-    every file the program writes is closed (and synced) before it is published.
+    The exit handlers registered after it (multiprocessing's removes its temporary
+    folder) have run; every file the program writes is closed (and synced) before it
+    is published. Those registered before `main` would not run: under a tracer or a
+    profiler (coverage registers its handler first), the process ends as usual.
     """
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()

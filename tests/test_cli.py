@@ -213,3 +213,37 @@ def test_output_read_by_a_reader_that_stops_early_ends_quietly(tmp_path):
     errors = process.stderr.read()
     assert process.wait(timeout=60) == 1
     assert errors == ""
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_the_program_ends_without_teardown_unless_traced(traced):
+    # Exit handlers registered before main, such as coverage's, run when it is traced.
+    code = (
+        "import atexit, sys\n"
+        f"if {traced}: sys.settrace(lambda *args: None)\n"
+        "atexit.register(print, 'handler registered before main')\n"
+        "sys.argv = ['audio-edition', '--bogus']\n"
+        "from audio.__main__ import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "No such option '--bogus'" in out.stderr
+    assert ("handler registered before main" in out.stdout) == traced
+
+
+def test_ending_without_teardown_still_removes_the_worker_servers_folder(tmp_path):
+    # multiprocessing's own exit handler removes its folder (the server's socket).
+    issue = Path(__file__).resolve().parent.parent / "issues" / "ml-safety-newsletter-002.txt"
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = subprocess.run(
+        [sys.executable, "-m", "audio", "render", str(issue), "--segment", "99"],
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(temp)},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1
+    assert "no segment '99'" in out.stderr
+    assert list(temp.iterdir()) == []
