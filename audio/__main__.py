@@ -45,9 +45,9 @@ def build_looks_current(args: Sequence[str]) -> bool:
     """
     from audio.config import SETTINGS_FILE
     from audio.errors import IssueError
-    from audio.fsutil import find_issues, slugify
+    from audio.fsutil import DEFAULT_ISSUES, DEFAULT_OUTPUT, find_issues, slugify
 
-    given = {"--issues": "issues", "--output": "output", "--settings": ""}
+    given = {"--issues": str(DEFAULT_ISSUES), "--output": str(DEFAULT_OUTPUT), "--settings": ""}
     paths: list[Path] = []
     command = None
     rest = iter(args)

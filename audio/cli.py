@@ -20,7 +20,7 @@ import click
 from audio import pipeline
 from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
-from audio.fsutil import Layout, find_issues, output_lock
+from audio.fsutil import DEFAULT_ISSUES, DEFAULT_OUTPUT, Layout, find_issues, output_lock
 from audio.script import structure
 from audio.workers import default_jobs, start_workers
 
@@ -81,7 +81,7 @@ _issue_argument = click.argument(
     "--issues",
     "issues_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("issues"),
+    default=DEFAULT_ISSUES,
     show_default=True,
     help="Folder of issue files.",
 )
@@ -89,7 +89,7 @@ _issue_argument = click.argument(
     "--output",
     "output_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
+    default=DEFAULT_OUTPUT,
     show_default=True,
     help="Folder for episodes and the feed.",
 )

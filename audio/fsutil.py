@@ -19,6 +19,9 @@ from typing import IO, Any
 from audio.errors import IssueError
 
 TEMP_PREFIX = ".tmp-"
+# Where issues are read and episodes written unless the command line says otherwise.
+DEFAULT_ISSUES = Path("issues")
+DEFAULT_OUTPUT = Path("output")
 # The file names an issue may have (`find_issues`).
 ISSUE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 

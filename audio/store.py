@@ -107,8 +107,17 @@ class Store:
         return part
 
     def load(self, key: str) -> tuple[Part, bytes] | None:
-        """The stored part for `key` and its frames, or None when missing or damaged."""
+        """The stored part for `key` and its frames, or None when missing or damaged
+        (the SHA-256 not checked again while the files are as when it was, see `get`)."""
         stamp = self._stamp(key)
+        known = _CHECKED.get(self.audio_path(key))
+        if stamp is not None and known is not None and known[0] == stamp:
+            try:
+                data = self.audio_path(key).read_bytes()
+            except OSError:
+                return None
+            if self._stamp(key) == stamp:  # still the entry that was checked
+                return known[1], data
         try:
             record = json.loads(self._record_path(key).read_text(encoding="utf-8"))
             data = self.audio_path(key).read_bytes()
