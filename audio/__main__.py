@@ -94,12 +94,14 @@ def _mtime(path: Path) -> int:
 def main() -> None:
     """Run the command line (`audio.cli`).
 
-    For `build` and `render` the worker processes' server (`audio.workers`) is started
-    first, so that it is ready by the time the first piece is (it imports numpy and the
-    audio modules and warms their caches, about 0.25 s); the command starts it anyway
-    when this has not, and only when something is to be rendered. Not for a build that
-    looks current (`build_looks_current`): the server's start would only compete with
-    the build for the cores.
+    For `build` the worker processes' server (`audio.workers`) is started first, so
+    that it is ready by the time the first piece is (it imports numpy and the audio
+    modules and warms their caches, about 0.25 s); the command starts it anyway when
+    this has not, and only when something is to be rendered. Not for a build that looks
+    current (`build_looks_current`): the server's start would only compete with the
+    build for the cores. For `render`, whose usual work is one piece, one worker is
+    forked from this process instead (`prefork_worker`), before anything starts a thread
+    or imports numpy; it is ready when the plan is, with no server to wait for.
     """
     status = [1]  # an exception that escapes the command line exits with 1, as Python does
     atexit.register(_end_process, status)  # the first registered runs last
@@ -110,11 +112,17 @@ def main() -> None:
         and not {"-h", "--help"} & set(args)
         and not (command == "build" and build_looks_current(args))
     ):
-        from audio.workers import start_workers
+        from audio.workers import prefork_worker, start_workers
 
-        start_workers()
-    from audio.cli import cli
-
+        if command == "render":
+            prefork_worker()
+        else:
+            start_workers()
+    try:
+        from audio.cli import cli
+    except KeyboardInterrupt:  # Ctrl-C before click, which says the same, is in charge
+        sys.stderr.write("\nAborted!\n")
+        raise SystemExit(1) from None
     try:
         cli(prog_name="audio-edition")
     except SystemExit as done:

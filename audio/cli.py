@@ -22,7 +22,7 @@ from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
 from audio.fsutil import DEFAULT_ISSUES, DEFAULT_OUTPUT, Layout, find_issues, output_lock
 from audio.script import structure
-from audio.workers import default_jobs, start_workers
+from audio.workers import default_jobs, preforked, start_workers
 
 # An unexpected exception (a bug) is shown as one line with this exit code, or with its
 # traceback when this environment variable is set.
@@ -175,7 +175,8 @@ def render(
     chapters that moved.
     """
     with _locked(state):
-        start_workers()  # while the issue is read and planned
+        if not preforked():  # `main` forked a worker for the usual one piece
+            start_workers()  # while the issue is read and planned
         pipeline.clean_temporary_files(state.layout)
         plan, chosen = pipeline.plan_render(issue, selectors, state.config, state.layout)
         if not plan.to_render and not state.quiet and not as_json:

@@ -37,7 +37,7 @@ from audio.errors import EngineError
 from audio.model import Part
 from audio.script import voice_parts
 from audio.store import Rendition, Store, segment_key
-from audio.workers import default_jobs, worker_context
+from audio.workers import default_jobs, take_preforked, worker_context
 
 
 @dataclass(frozen=True)
@@ -359,11 +359,16 @@ def _start(
     job: RenderJob,
     attempt: int,
 ) -> _Running:
+    """Start `job` in the worker `render` forked at its start, if it waits, else in a
+    fresh one from `ctx` (which starts the worker server if it has not started)."""
+    deadline = time.monotonic() + job.timeout + KILL_GRACE
+    worker = take_preforked()
+    if worker is not None and worker.run(_child, (run, job)):
+        return _Running(job, worker.process, worker.reply, deadline, attempt)
     reply, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(run, job, send), daemon=True)
     process.start()
     send.close()
-    deadline = time.monotonic() + job.timeout + KILL_GRACE
     return _Running(job, process, reply, deadline, attempt)
 
 

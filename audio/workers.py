@@ -1,15 +1,24 @@
 """workers: the server that starts `audio.render`'s worker processes, and what it preloads.
 
-Kept apart from `audio.render`, and light (os and multiprocessing only), so that
+Kept apart from `audio.render`, and light (os, signal and multiprocessing only), so that
 `python -m audio` can start the server first thing, before importing anything else: the
 server's imports (numpy, the audio modules) and `audio.warmup` then run while the
 command line is imported and the issues are planned.
+
+`render`, whose usual work is one piece, forks one worker from its own process instead
+(`prefork_worker`): no server and no resource tracker to start, so the worker is ready
+about when the plan is; a second piece, if any, starts the server then.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import sys
+from collections.abc import Callable
+from multiprocessing.connection import Connection
 
 # What the forkserver imports once for all workers (an ImportError is passed over), and
 # last `audio.warmup`, which loads the espeak driver (but never starts the engine) and
@@ -61,6 +70,111 @@ def start_workers() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+class Preforked:
+    """A worker process forked at the program's start (`prefork_worker`), importing the
+    worker modules, then waiting for its one job (`run`)."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        jobs_out, self._jobs = ctx.Pipe(duplex=False)
+        self.reply, reply_in = ctx.Pipe(duplex=False)
+        ends = (jobs_out, reply_in, self._jobs, self.reply)
+        self.process = ctx.Process(target=_preforked_main, args=ends, daemon=True)
+        self.process.start()
+        jobs_out.close()
+        reply_in.close()
+
+    def run(self, target: Callable[..., None], args: tuple) -> bool:
+        """Have the worker call `target(*args, reply)`, `reply` the sending end of
+        `self.reply`; False when it is gone (then it is not to be used)."""
+        try:
+            self._jobs.send((target, args))
+        except OSError:
+            self.discard()
+            return False
+        self._jobs.close()
+        return True
+
+    def discard(self) -> None:
+        """End the worker, unused."""
+        self._jobs.close()
+        self.reply.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
+_PREFORKED: list[Preforked] = []
+
+
+def prefork_worker() -> Preforked | None:
+    """Fork one worker process from this one now, and return it: it imports PRELOAD, as
+    the server does, while this process goes on, and `take_preforked` gives it its job.
+
+    Only from a process that has started no thread and not imported numpy: a fork
+    copies one thread only (a lock another held stays locked), and the child's numpy
+    must load OpenBLAS under WORKER_ENVIRONMENT, which keeps it to one thread and its
+    results to one thread's rounding. None otherwise, or where processes cannot fork.
+    """
+    threading = sys.modules.get("threading")
+    if (
+        "fork" not in multiprocessing.get_all_start_methods()
+        or "numpy" in sys.modules
+        or (threading is not None and threading.active_count() > 1)
+    ):
+        return None
+    if not _PREFORKED:
+        _PREFORKED.append(Preforked())
+    return _PREFORKED[-1]
+
+
+def take_preforked() -> Preforked | None:
+    """The worker `prefork_worker` made, if it is still waiting (once only)."""
+    while _PREFORKED:
+        worker = _PREFORKED.pop()
+        if worker.process.is_alive():
+            return worker
+        worker.discard()
+    return None
+
+
+def preforked() -> bool:
+    """Whether a forked worker waits for a job (`prefork_worker`)."""
+    return bool(_PREFORKED)
+
+
+def _preforked_main(
+    jobs: Connection, reply: Connection, parent_jobs: Connection, parent_reply: Connection
+) -> None:
+    """A preforked worker's body: set up as the server sets up a worker, import, wait."""
+    parent_jobs.close()  # so that the parent's closing its end ends recv() here
+    parent_reply.close()
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it, without a traceback
+    os.environ.update(WORKER_ENVIRONMENT)  # before numpy loads OpenBLAS
+    _keep_freed_memory()
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            __import__(name)
+    try:
+        target, args = jobs.recv()
+    except (EOFError, OSError):
+        return
+    jobs.close()
+    target(*args, reply)
+
+
+def _keep_freed_memory() -> None:
+    """What WORKER_ENVIRONMENT's MALLOC_ settings do, in a process whose malloc has
+    already read its environment (a fork)."""
+    import ctypes
+
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(-1, int(WORKER_ENVIRONMENT["MALLOC_TRIM_THRESHOLD_"]))  # M_TRIM_THRESHOLD
+        mallopt(-3, int(WORKER_ENVIRONMENT["MALLOC_MMAP_THRESHOLD_"]))  # M_MMAP_THRESHOLD
 
 
 def default_jobs() -> int:

@@ -122,3 +122,34 @@ def notes_ahead(job: RenderJob) -> Part:
     """Leave whether the job was to encode ahead in a file named after the segment."""
     (job.store_root / f"ahead-{job.segment_id}").write_text(str(job.encode_ahead))
     return quick(job)
+
+
+def notes_parent(job: RenderJob) -> Part:
+    """`quick`, leaving the worker's parent process id in a file named after the segment."""
+    (job.store_root / f"parent-{job.segment_id}").write_text(str(os.getppid()))
+    return quick(job)
+
+
+def render_preforked(store: str, run_name: str, *segment_ids: str) -> None:
+    """What `render` does, in a fresh process (`python -c`): fork a worker first thing,
+    then render a job per segment id, two at a time, by `run_name` (a function here,
+    or "render_one": the real engine). Prints this process's id."""
+    from pathlib import Path
+
+    from audio import workers
+
+    assert workers.prefork_worker() is not None
+    from audio import render, speech
+    from audio.store import Rendition
+
+    run = render.render_one if run_name == "render_one" else globals()[run_name]
+    engine = speech.engine_id() if run_name == "render_one" else "fake"
+    rendition = Rendition(engine, "gmw/en-us", 175, 1.0, 64, 5, 0.3, 0.25)
+    text = "Verification and Transparency, by Daniel Filan.\n\nThey have similar goals."
+    jobs = [
+        RenderJob(f"{n:064x}", s, "Segment", text, rendition, Path(store), 60.0)
+        for n, s in enumerate(segment_ids)
+    ]
+    list(render.render_all(jobs, workers=2, run=run))
+    assert not workers.preforked()
+    print(os.getpid())

@@ -1,9 +1,24 @@
-"""audio/workers.py: the worker server can be started before anything heavy is imported."""
+"""audio/workers.py: the worker server can be started before anything heavy is imported,
+and `render`'s preforked worker is a worker like the server's (real engine).
+
+A worker is forked only from a process that has not imported numpy, which this one
+has: those tests run `fake_engines.render_preforked` in a fresh process.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
+from pathlib import Path
+
+from audio import speech
+from audio.render import RenderJob, render_one
+from audio.store import Rendition, Store
+from audio.workers import Preforked, prefork_worker
+
+HERE = Path(__file__).resolve().parent
+HANG_GUARD = 60.0  # seconds; only against a hung worker, never a speed limit
 
 
 def test_starting_the_worker_server_imports_nothing_heavy():
@@ -11,3 +26,89 @@ def test_starting_the_worker_server_imports_nothing_heavy():
     code = f"import sys, audio.workers; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def render_preforked(store: Path, run: str, *segment_ids: str) -> int:
+    """`fake_engines.render_preforked` in a fresh process; that process's id."""
+    args = ", ".join(map(repr, (str(store), run, *segment_ids)))
+    out = subprocess.run(
+        [sys.executable, "-c", f"import fake_engines; fake_engines.render_preforked({args})"],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=True,
+    )
+    return int(out.stdout)
+
+
+def test_the_preforked_worker_takes_the_first_job_and_the_server_the_others(tmp_path):
+    pid = render_preforked(tmp_path, "notes_parent", "01-a", "02-b")
+    parents = [int((tmp_path / f"parent-{s}").read_text()) for s in ("01-a", "02-b")]
+    assert parents[0] == pid  # forked from the process itself
+    assert parents[1] != pid  # forked by the server
+
+
+def test_a_preforked_worker_keeps_freed_memory_and_runs_on_one_thread(tmp_path):
+    # As a server's worker does (WORKER_ENVIRONMENT), though its malloc was set up
+    # before that environment was.
+    render_preforked(tmp_path, "page_faults", "01-a")
+    assert int((tmp_path / "faults-01-a").read_text()) < 4500
+    render_preforked(tmp_path, "threads", "02-b")
+    assert int((tmp_path / "threads-02-b").read_text()) == 1
+
+
+def test_a_preforked_worker_makes_the_bytes_a_cold_process_makes(tmp_path):
+    forked, cold = tmp_path / "forked", tmp_path / "cold"
+    render_preforked(forked, "render_one", "01-seg")
+    (made,) = forked.glob("*/*.mp3")
+    rendition = Rendition(speech.engine_id(), "gmw/en-us", 175, 1.0, 64, 5, 0.3, 0.25)
+    text = "Verification and Transparency, by Daniel Filan.\n\nThey have similar goals."
+    job = RenderJob(made.stem, "01-seg", "Segment", text, rendition, cold, HANG_GUARD)
+    # A spawned process imports audio.render afresh, and never audio.warmup.
+    spawned = multiprocessing.get_context("spawn").Process(target=render_one, args=(job,))
+    spawned.start()
+    spawned.join(HANG_GUARD)
+    assert spawned.exitcode == 0
+    assert len(made.read_bytes()) > 10_000
+    assert made.read_bytes() == Store(cold).audio_path(job.key).read_bytes()
+
+
+def test_a_preforked_worker_that_died_is_passed_over(tmp_path):
+    code = (
+        "import os, fake_engines\n"
+        "from audio import workers\n"
+        "worker = workers.prefork_worker()\n"
+        "worker.process.kill()\n"
+        "worker.process.join()\n"
+        "print(workers.take_preforked(), workers.preforked())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["None", "False"]
+
+
+def test_an_unused_preforked_worker_ends_when_its_job_pipe_closes():
+    worker = Preforked()
+    worker._jobs.close()  # as when this process ends, even by SIGKILL
+    worker.process.join(HANG_GUARD)
+    assert worker.process.exitcode == 0
+    worker.reply.close()
+
+
+def test_no_worker_is_forked_from_a_process_that_has_loaded_numpy():
+    import numpy  # noqa: F401  (this test process has, anyway)
+
+    assert prefork_worker() is None
+
+
+def test_no_worker_is_forked_from_a_process_with_another_thread():
+    code = (
+        "import threading, time\n"
+        "from audio import workers\n"
+        "threading.Thread(target=time.sleep, args=(2,), daemon=True).start()\n"
+        "print(workers.prefork_worker())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "None"
