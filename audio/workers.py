@@ -20,10 +20,10 @@ import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-# What the forkserver imports once for all workers (an ImportError is passed over), and
-# last `audio.warmup`, which loads the espeak driver (but never starts the engine) and
-# fills the encoding code's caches. Not pydub: only music needs it, and the first piece
-# waits for these imports.
+# What the forkserver imports once for all workers, and `render`'s preforked worker for
+# itself (an ImportError is passed over); last `audio.warmup`, which loads the espeak
+# driver (but never starts the engine) and fills the encoding code's caches. Not pydub:
+# only music needs it, and the first piece waits for these imports.
 PRELOAD = [
     "audio.render",
     "audio.loudness",
