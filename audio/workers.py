@@ -153,6 +153,10 @@ def _preforked_main(
     parent_reply.close()
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it, without a traceback
+    # Unused, it is terminated when the parent exits (multiprocessing's exit handler):
+    # until it has a job, that ends it as an exception does, so that `audio.warmup`
+    # removes its temporary folder.
+    signal.signal(signal.SIGTERM, _exit_quietly)
     os.environ.update(WORKER_ENVIRONMENT)  # before numpy loads OpenBLAS
     _keep_freed_memory()
     for name in PRELOAD:
@@ -162,8 +166,13 @@ def _preforked_main(
         target, args = jobs.recv()
     except (EOFError, OSError):
         return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     jobs.close()
     target(*args, reply)
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _keep_freed_memory() -> None:

@@ -8,6 +8,7 @@ has: those tests run `fake_engines.render_preforked` in a fresh process.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,35 @@ def test_no_worker_is_forked_from_a_process_with_another_thread():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "None"
+
+
+def test_an_unused_preforked_worker_ended_during_its_warm_up_leaves_no_temporary_files(
+    tmp_path,
+):
+    # An unused worker (`render` when nothing changed) is terminated when the parent
+    # exits, perhaps while audio.warmup encodes its tone in a temporary folder. Here the
+    # parent exits just then: its warm-up signals, and waits, inside that folder.
+    code = (
+        "import os, tempfile, time\n"
+        "inside, tell = os.pipe()\n"
+        "class Slow(tempfile.TemporaryDirectory):\n"
+        "    def __enter__(self):\n"
+        "        name = super().__enter__()\n"
+        "        os.write(tell, b'.')\n"
+        "        time.sleep(30)\n"
+        "        return name\n"
+        "tempfile.TemporaryDirectory = Slow\n"
+        "from audio import workers\n"
+        "assert workers.prefork_worker() is not None\n"
+        "os.read(inside, 1)\n"
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TMPDIR": str(temp)},
+        capture_output=True,
+        check=True,
+        timeout=HANG_GUARD,
+    )
+    assert list(temp.iterdir()) == []
