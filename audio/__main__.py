@@ -101,7 +101,8 @@ def main() -> None:
     current (`build_looks_current`): the server's start would only compete with the
     build for the cores. For `render`, whose usual work is one piece, one worker is
     forked from this process instead (`prefork_worker`), before anything starts a thread
-    or imports numpy; it is ready when the plan is, with no server to wait for.
+    or imports numpy; it is ready when the plan is, with no server to wait for (the
+    plan's other pieces: `audio.workers.fork_more`).
     """
     status = [1]  # an exception that escapes the command line exits with 1, as Python does
     atexit.register(_end_process, status)  # the first registered runs last

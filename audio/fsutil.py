@@ -154,21 +154,23 @@ def output_lock(output: Path, on_wait: Callable[[str], None] | None = None) -> I
     """Hold the lock on the folder `output` for the block: one build at a time writes there.
 
     When another process holds it, `on_wait` is called once with that process's
-    description and the call waits until the lock is free. The lock is the kernel's
-    (`flock`), so it is released when its holder exits, even by `kill -9`: a lock
-    file left behind by a killed build is simply taken over.
+    description and the call waits until the lock is free. The lock is the kernel's, a
+    POSIX record lock (`lockf`): it is released when its holder exits, even by
+    `kill -9`, so a lock file left behind by a killed build is simply taken over; and
+    the processes the holder forks (`audio.workers`) do not hold it. Within one
+    process it does not exclude: take it once a process.
     """
     import fcntl
 
     output.mkdir(parents=True, exist_ok=True)
     with open(output / LOCK_NAME, "a+", encoding="utf-8") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):  # EAGAIN or EACCES: held elsewhere
             if on_wait is not None:
                 handle.seek(0)
                 on_wait(handle.read().strip() or "another process")
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            fcntl.lockf(handle, fcntl.LOCK_EX)
         try:
             handle.seek(0)
             handle.truncate()
@@ -179,7 +181,7 @@ def output_lock(output: Path, on_wait: Callable[[str], None] | None = None) -> I
             handle.seek(0)
             handle.truncate()
             handle.flush()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
 def find_issues(issues_dir: Path) -> tuple[Path, ...]:

@@ -235,17 +235,13 @@ def render_segments(
     again; a piece two segments share is made once.
     """
     segments = [(job, piece_jobs(job)) for job in jobs]
+    todo = _not_stored(p for _, pieces in segments for p in pieces)
     waiting: dict[str, set[str]] = {}  # segment key -> keys of pieces not yet stored
     needed_by: dict[str, list[RenderJob]] = {}  # piece key -> segments waiting for it
-    todo: dict[str, RenderJob] = {}
     for job, pieces in segments:
-        store = Store(job.store_root)
-        missing = {p.key for p in pieces if store.get(p.key) is None}
-        waiting[job.key] = missing
-        for p in pieces:
-            if p.key in missing:
-                todo.setdefault(p.key, p)
-                needed_by.setdefault(p.key, []).append(job)
+        waiting[job.key] = {p.key for p in pieces if p.key in todo}
+        for key in waiting[job.key]:
+            needed_by.setdefault(key, []).append(job)
     pieces_of = {job.key: tuple(p.key for p in pieces) for job, pieces in segments}
     for job, _ in segments:
         if not waiting[job.key]:
@@ -255,6 +251,20 @@ def render_segments(
             waiting[job.key].discard(piece.key)
             if not waiting[job.key]:
                 yield job, assemble(Store(job.store_root), job.key, pieces_of[job.key])
+
+
+def pieces_to_make(jobs: Iterable[RenderJob]) -> int:
+    """How many pieces `render_segments` would make for segment `jobs`."""
+    return len(_not_stored(p for job in jobs for p in piece_jobs(job)))
+
+
+def _not_stored(pieces: Iterable[RenderJob]) -> dict[str, RenderJob]:
+    """The `pieces` not in their store, by key (a piece two segments share, once)."""
+    todo: dict[str, RenderJob] = {}
+    for p in pieces:
+        if p.key not in todo and Store(p.store_root).get(p.key) is None:
+            todo[p.key] = p
+    return todo
 
 
 def _music_seconds(path: Path | None, rate: int) -> float:

@@ -7,7 +7,8 @@ command line is imported and the issues are planned.
 
 `render`, whose usual work is one piece, forks one worker from its own process instead
 (`prefork_worker`): no server and no resource tracker to start, so the worker is ready
-about when the plan is; a second piece, if any, starts the server then.
+about when the plan is. When the plan has a few more pieces, `fork_more` forks a
+worker for each; with more than run at once, it starts the server for them instead.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 
 # What the forkserver imports once for all workers, and `render`'s preforked worker for
@@ -76,12 +77,14 @@ class Preforked:
     """A worker process forked at the program's start (`prefork_worker`), importing the
     worker modules, then waiting for its one job (`run`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, others: Sequence[Preforked] = ()) -> None:
         ctx = multiprocessing.get_context("fork")
         jobs_out, self._jobs = ctx.Pipe(duplex=False)
         self.reply, reply_in = ctx.Pipe(duplex=False)
-        ends = (jobs_out, reply_in, self._jobs, self.reply)
-        self.process = ctx.Process(target=_preforked_main, args=ends, daemon=True)
+        # The child closes this process's ends of its pipes and of the `others`' pipes.
+        parent_ends = [self._jobs, self.reply] + [c for w in others for c in (w._jobs, w.reply)]
+        args = (jobs_out, reply_in, parent_ends)
+        self.process = ctx.Process(target=_preforked_main, args=args, daemon=True)
         self.process.start()
         jobs_out.close()
         reply_in.close()
@@ -125,15 +128,32 @@ def prefork_worker() -> Preforked | None:
         or (threading is not None and threading.active_count() > 1)
     ):
         return None
+    worker = Preforked(_PREFORKED)
+    _PREFORKED.append(worker)
+    return worker
+
+
+def fork_more(pieces: int, jobs: int) -> None:
+    """When a forked worker waits (`render`), make ready for `pieces` pieces, `jobs` at
+    a time: when they all run at once, fork a worker for each; else start the server for
+    those after the first (more processes importing numpy at once would only compete
+    with the server's start for the cores). Call it before starting any thread."""
     if not _PREFORKED:
-        _PREFORKED.append(Preforked())
-    return _PREFORKED[-1]
+        return
+    if pieces > jobs:
+        start_workers()
+        return
+    for _ in range(pieces - len(_PREFORKED)):
+        if prefork_worker() is None:
+            break
+    if pieces > len(_PREFORKED):
+        start_workers()
 
 
 def take_preforked() -> Preforked | None:
-    """The worker `prefork_worker` made, if it is still waiting (once only)."""
+    """The longest waiting of the workers `prefork_worker` made, if any (each once)."""
     while _PREFORKED:
-        worker = _PREFORKED.pop()
+        worker = _PREFORKED.pop(0)
         if worker.process.is_alive():
             return worker
         worker.discard()
@@ -145,12 +165,10 @@ def preforked() -> bool:
     return bool(_PREFORKED)
 
 
-def _preforked_main(
-    jobs: Connection, reply: Connection, parent_jobs: Connection, parent_reply: Connection
-) -> None:
+def _preforked_main(jobs: Connection, reply: Connection, parent_ends: list[Connection]) -> None:
     """A preforked worker's body: set up as the server sets up a worker, import, wait."""
-    parent_jobs.close()  # so that the parent's closing its end ends recv() here
-    parent_reply.close()
+    for end in parent_ends:  # so that the parent's closing its end ends recv() here
+        end.close()
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it, without a traceback
     # Unused, it is terminated when the parent exits (multiprocessing's exit handler):

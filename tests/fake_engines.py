@@ -132,8 +132,9 @@ def notes_parent(job: RenderJob) -> Part:
 
 def render_preforked(store: str, run_name: str, *segment_ids: str) -> None:
     """What `render` does, in a fresh process (`python -c`): fork a worker first thing,
-    then render a job per segment id, two at a time, by `run_name` (a function here,
-    or "render_one": the real engine). Prints this process's id."""
+    then, after "planning", workers for the pieces (`fork_more`), and render a job per
+    segment id, two at a time, by `run_name` (a function here, or "render_one": the
+    real engine). Prints this process's id."""
     from pathlib import Path
 
     from audio import workers
@@ -141,6 +142,8 @@ def render_preforked(store: str, run_name: str, *segment_ids: str) -> None:
     assert workers.prefork_worker() is not None
     from audio import render, speech
     from audio.store import Rendition
+
+    workers.fork_more(len(segment_ids), 2)
 
     run = render.render_one if run_name == "render_one" else globals()[run_name]
     engine = speech.engine_id() if run_name == "render_one" else "fake"

@@ -32,6 +32,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from audio.fsutil import output_lock
 from audio.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -478,3 +479,36 @@ def test_stale_lock_from_killed_process_is_taken_over(reference, start, tmp_path
     wait_group_gone(build.pid)  # the orphaned workers finish their segments and exit
     assert temporary_files(output) == []
     assert_same_files(output, reference.files)
+
+
+def test_a_process_the_lock_holder_forked_does_not_hold_the_lock(tmp_path):
+    # `render` forks speech workers from its own process after taking the lock; killed,
+    # it must leave the lock free at once, even while a worker it forked runs on.
+    code = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from audio.fsutil import output_lock\n"
+        "with output_lock(Path(sys.argv[1])):\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(10)\n"
+        "        os._exit(0)\n"
+        "    print(flush=True)\n"
+        "    time.sleep(10)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        holder.stdout.readline()  # it holds the lock, and its child runs
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=TIMEOUT)
+        waited = []
+        with output_lock(tmp_path, waited.append):
+            pass
+        assert waited == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(holder.pid, signal.SIGKILL)  # the child
+        holder.stdout.close()

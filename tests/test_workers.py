@@ -43,11 +43,25 @@ def render_preforked(store: Path, run: str, *segment_ids: str) -> int:
     return int(out.stdout)
 
 
-def test_the_preforked_worker_takes_the_first_job_and_the_server_the_others(tmp_path):
-    pid = render_preforked(tmp_path, "notes_parent", "01-a", "02-b")
-    parents = [int((tmp_path / f"parent-{s}").read_text()) for s in ("01-a", "02-b")]
-    assert parents[0] == pid  # forked from the process itself
-    assert parents[1] != pid  # forked by the server
+def parents(store: Path, *segment_ids: str) -> list[int]:
+    return [int((store / f"parent-{s}").read_text()) for s in segment_ids]
+
+
+def test_as_many_pieces_as_run_at_once_each_get_a_forked_worker(tmp_path):
+    pid = render_preforked(tmp_path, "notes_parent", "01-a")
+    assert parents(tmp_path, "01-a") == [pid]  # forked from the process itself
+    pid = render_preforked(tmp_path, "notes_parent", "02-a", "02-b")
+    assert parents(tmp_path, "02-a", "02-b") == [pid, pid]
+
+
+def test_with_more_pieces_the_first_gets_the_forked_worker_and_the_server_the_others(
+    tmp_path,
+):
+    # Forking more workers would only compete with the server's start for the cores.
+    pid = render_preforked(tmp_path, "notes_parent", "01-a", "02-b", "03-c")
+    first, *others = parents(tmp_path, "01-a", "02-b", "03-c")
+    assert first == pid
+    assert pid not in others  # forked by the server
 
 
 def test_a_preforked_worker_keeps_freed_memory_and_runs_on_one_thread(tmp_path):
