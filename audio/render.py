@@ -339,12 +339,13 @@ def render_all(
                 [r.reply for r in running] + [r.process.sentinel for r in running],
                 timeout=max(0.0, min(r.deadline for r in running) - time.monotonic()),
             )
-            done = []
+            done, ended = [], []
             for entry in list(running):
                 outcome = _outcome(entry, ready)
                 if outcome is None:
                     continue
                 running.remove(entry)
+                ended.append(entry)
                 kind, value = outcome
                 if kind == "ok":
                     done.append((entry.job, value))
@@ -353,8 +354,11 @@ def render_all(
                 elif failure is None:
                     failure = f"{_where(entry.job)}: {value}"
             # The next jobs start before the finished ones are handed over, so that no
-            # core waits while the caller joins, stores and reports them.
+            # core waits while the caller joins, stores and reports them, or while their
+            # processes exit (a few milliseconds, unmapping their memory).
             fill()
+            for entry in ended:
+                entry.process.join()
             yield from done
     finally:
         for entry in running:
@@ -390,8 +394,7 @@ def _outcome(entry: _Running, ready: list) -> tuple[str, object] | None:
         except (EOFError, OSError):
             entry.process.join()
             return "crashed", _crash_text(entry.process.exitcode)
-        entry.process.join()
-        entry.reply.close()
+        entry.reply.close()  # the process ends by itself; the caller joins it
         return kind, value
     if entry.process.sentinel in ready:
         entry.process.join()

@@ -156,3 +156,16 @@ def render_preforked(store: str, run_name: str, *segment_ids: str) -> None:
     list(render.render_all(jobs, workers=2, run=run))
     assert not workers.preforked()
     print(os.getpid())
+
+
+def slow_to_exit(job: RenderJob) -> Part:
+    """`marks_its_start`, and the worker process ends a second after its reply (a
+    thread it waits for), leaving a file named after the segment just before."""
+    import threading
+
+    def linger() -> None:
+        time.sleep(1)
+        (job.store_root / f"exited-{job.segment_id}").touch()
+
+    threading.Thread(target=linger).start()
+    return marks_its_start(job)

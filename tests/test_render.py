@@ -240,6 +240,15 @@ def test_the_next_job_starts_before_a_finished_one_is_handed_over(fakes, tmp_pat
     assert [job.segment_id for job, _ in results] == ["02-seg"]
 
 
+def test_the_next_job_does_not_wait_for_a_finished_worker_to_exit(fakes, tmp_path):
+    # A worker's process ends some milliseconds after its reply (freeing its memory);
+    # here a second after, and the next job starts meanwhile.
+    results = render_all(jobs(tmp_path, "a", "b"), workers=1, run=fakes.slow_to_exit)
+    assert [job.segment_id for job, _ in results] == ["01-seg", "02-seg"]
+    exited = (tmp_path / "exited-01-seg").stat().st_mtime_ns
+    assert (tmp_path / "started-02-seg").stat().st_mtime_ns < exited
+
+
 def test_workers_run_on_one_thread_each(fakes, tmp_path):
     # Any extra thread in a worker competes with the other workers for the cores.
     list(render_all(jobs(tmp_path, "a", "b"), workers=2, run=fakes.threads))
