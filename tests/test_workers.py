@@ -16,7 +16,7 @@ from pathlib import Path
 from audio import speech
 from audio.render import RenderJob, render_one
 from audio.store import Rendition, Store
-from audio.workers import Preforked, prefork_worker
+from audio.workers import prefork_worker
 
 HERE = Path(__file__).resolve().parent
 HANG_GUARD = 60.0  # seconds; only against a hung worker, never a speed limit
@@ -91,25 +91,26 @@ def test_a_preforked_worker_makes_the_bytes_a_cold_process_makes(tmp_path):
 
 def test_a_preforked_worker_that_died_is_passed_over(tmp_path):
     code = (
-        "import os, fake_engines\n"
         "from audio import workers\n"
         "worker = workers.prefork_worker()\n"
         "worker.process.kill()\n"
         "worker.process.join()\n"
         "print(workers.take_preforked(), workers.preforked())\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["None", "False"]
 
 
 def test_an_unused_preforked_worker_ends_when_its_job_pipe_closes():
-    worker = Preforked()
-    worker._jobs.close()  # as when this process ends, even by SIGKILL
-    worker.process.join(HANG_GUARD)
-    assert worker.process.exitcode == 0
-    worker.reply.close()
+    code = (
+        "from audio import workers\n"
+        "worker = workers.prefork_worker()\n"
+        "worker._jobs.close()  # as when this process ends, even by SIGKILL\n"
+        f"worker.process.join({HANG_GUARD})\n"
+        "print(worker.process.exitcode)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
 
 
 def test_no_worker_is_forked_from_a_process_that_has_loaded_numpy():
