@@ -373,8 +373,9 @@ def _start(
     job: RenderJob,
     attempt: int,
 ) -> _Running:
-    """Start `job` in the worker `render` forked at its start, if it waits, else in a
-    fresh one from `ctx` (which starts the worker server if it has not started)."""
+    """Start `job` in a worker `render` forked from its own process, if one waits
+    (`take_preforked`), else in a fresh one from `ctx` (which starts the worker server
+    if it has not started)."""
     deadline = time.monotonic() + job.timeout + KILL_GRACE
     worker = take_preforked()
     if worker is not None and worker.run(_child, (run, job)):
