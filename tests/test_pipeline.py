@@ -33,6 +33,8 @@ from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from audio.fsutil import Layout
+from audio.pipeline import clean_temporary_files
 from audio.serve import make_server
 from audio.transcript import parse_srt, parse_vtt
 
@@ -629,3 +631,21 @@ def test_episode_page_plays_and_seeks_in_chromium(built, browser):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_temporary_files_left_anywhere_in_the_output_are_removed(tmp_path):
+    output = tmp_path / "output"
+    kept = [output / "feed.xml", output / "ep" / "ep.mp3", output / ".store" / "ab" / "ab1.mp3"]
+    left = [
+        output / ".tmp-feed.xml",
+        output / "ep" / ".tmp-ep.mp3",
+        output / ".store" / "ab" / ".tmp-1.wav",
+    ]
+    for path in [*kept, *left, output / ".store" / ".tmp-folder" / "inner" / "file"]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    layout = Layout(tmp_path / "issues", output)
+    assert clean_temporary_files(layout) == 4  # three files and a folder
+    assert sorted(p for p in output.rglob("*") if p.is_file()) == sorted(kept)
+    assert clean_temporary_files(layout) == 0
+    assert clean_temporary_files(Layout(tmp_path / "issues", tmp_path / "none")) == 0
