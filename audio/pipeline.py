@@ -38,7 +38,7 @@ from audio.errors import ConfigError, IssueError, SegmentError
 from audio.fsutil import TEMP_PREFIX, Layout, atomic_path, write_bytes_atomic, write_text_atomic
 from audio.model import Chapter, Episode, Issue, Part, Segment
 from audio.parse import load_issue
-from audio.render import RenderJob, pieces_to_make, render_segments
+from audio.render import RenderJob, render_segments
 from audio.script import (
     ScriptOptions,
     apply_lexicon,
@@ -387,14 +387,17 @@ def run_build(plan: BuildPlan, config: Config, layout: Layout, *, jobs: int) -> 
         speech.check_voice(config.voice, "voice")
         if config.opinion_voice:
             speech.check_voice(config.opinion_voice, "opinion_voice")
-        if preforked():  # `render`: workers for its pieces, forked before any thread starts
-            fork_more(pieces_to_make(render_jobs), jobs)
     rendered_keys: set[str] = set()
     # What publishing needs is made ready while the workers speak, not after them.
     preparing = threading.Thread(target=_prepare_publishing, args=(config, layout), daemon=True)
-    if render_jobs:
+
+    def ready(pieces: int) -> None:
+        if preforked():  # `render`: workers for its pieces, forked before any thread starts
+            fork_more(pieces, jobs)
         preparing.start()
-    for job, _part in render_segments(render_jobs, workers=jobs):
+
+    rendering = render_segments(render_jobs, workers=jobs, ready=ready if render_jobs else None)
+    for job, _part in rendering:
         ep, _ = unique[job.key]
         rendered_keys.add(job.key)
         yield SegmentRendered(ep.issue.slug, job.segment_id, job.title)

@@ -229,13 +229,21 @@ def render_segments(
     *,
     workers: int,
     run: Callable[[RenderJob], Part] = render_one,
+    ready: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[RenderJob, Part]]:
     """Render segment `jobs` piece by piece (`render_all`); yield each segment as soon as
     all its pieces are stored, joined (`assemble`). Pieces already stored are not made
-    again; a piece two segments share is made once.
+    again; a piece two segments share is made once. `ready`, if given, is called with
+    the number of pieces to make before anything else is done.
     """
     segments = [(job, piece_jobs(job)) for job in jobs]
-    todo = _not_stored(p for _, pieces in segments for p in pieces)
+    todo: dict[str, RenderJob] = {}  # the pieces not stored, by key
+    for _, pieces in segments:
+        for p in pieces:
+            if p.key not in todo and Store(p.store_root).get(p.key) is None:
+                todo[p.key] = p
+    if ready is not None:
+        ready(len(todo))
     waiting: dict[str, set[str]] = {}  # segment key -> keys of pieces not yet stored
     needed_by: dict[str, list[RenderJob]] = {}  # piece key -> segments waiting for it
     for job, pieces in segments:
@@ -251,20 +259,6 @@ def render_segments(
             waiting[job.key].discard(piece.key)
             if not waiting[job.key]:
                 yield job, assemble(Store(job.store_root), job.key, pieces_of[job.key])
-
-
-def pieces_to_make(jobs: Iterable[RenderJob]) -> int:
-    """How many pieces `render_segments` would make for segment `jobs`."""
-    return len(_not_stored(p for job in jobs for p in piece_jobs(job)))
-
-
-def _not_stored(pieces: Iterable[RenderJob]) -> dict[str, RenderJob]:
-    """The `pieces` not in their store, by key (a piece two segments share, once)."""
-    todo: dict[str, RenderJob] = {}
-    for p in pieces:
-        if p.key not in todo and Store(p.store_root).get(p.key) is None:
-            todo[p.key] = p
-    return todo
 
 
 def _music_seconds(path: Path | None, rate: int) -> float:

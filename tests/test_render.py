@@ -214,6 +214,22 @@ def test_only_missing_pieces_are_made_again(fakes, tmp_path):
     assert part.frames == len(edited.replace("\n\n", ""))
 
 
+def test_the_caller_hears_how_many_pieces_are_to_be_made_before_any_starts(fakes, tmp_path):
+    # `render` forks its workers then (`audio.workers.fork_more`).
+    text = "\n\n".join(paragraph(n) for n in range(5))
+    list(render_segments(segment_jobs(tmp_path, text), workers=2, run=fakes.stored))
+    edited = text.replace("Sentence 3.2", "Sentence three point two")
+    heard = []  # (pieces to make, pieces made so far) when told
+    segments = render_segments(
+        segment_jobs(tmp_path, edited),
+        workers=2,
+        run=fakes.stored,
+        ready=lambda pieces: heard.append((pieces, made(tmp_path))),
+    )
+    next(segments)
+    assert heard == [(1, 5)] and made(tmp_path) == 6
+
+
 def test_a_failing_piece_is_named(fakes, tmp_path):
     text = "\n\n".join(paragraph(n) for n in range(3))
     with pytest.raises(EngineError, match=r"^segment 01-seg \(Segment 1\), piece 1 of 3: espeak"):
