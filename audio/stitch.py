@@ -121,7 +121,7 @@ def min_chime_lead() -> float:
 
 
 def encode_segment(
-    wav: Path,
+    wav: Path | BinaryIO,
     *,
     lead: float,
     tail: float,
@@ -134,7 +134,8 @@ def encode_segment(
     sample_rate: int | None = None,
     ahead: bool = False,
 ) -> bytes:
-    """MP3 frames of `wav` with `lead` and `tail` seconds of silence around it.
+    """MP3 frames of `wav` (a WAV file, or a binary file object holding one) with `lead`
+    and `tail` seconds of silence around it.
 
     The result is CBR mono at `bitrate` kbit/s and `sample_rate` (by default
     `output_rate` of the bit rate and the music given), with no ID3 tag and no
@@ -620,12 +621,13 @@ def load_music(
     return ld.normalize(samples, rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
 
 
-def _read_pcm(wav: Path) -> tuple[bytes, int]:
-    """16-bit mono PCM and its sample rate, from a WAV file."""
+def _read_pcm(wav: Path | BinaryIO) -> tuple[bytes, int]:
+    """16-bit mono PCM and its sample rate, from a WAV file or file object."""
     import wave
 
+    source = wav if hasattr(wav, "read") else str(wav)
     try:  # the synthesizer's own WAVs, without importing pydub in every worker (40 ms)
-        with wave.open(str(wav), "rb") as w:
+        with wave.open(source, "rb") as w:
             if (w.getnchannels(), w.getsampwidth(), w.getcomptype()) == (1, 2, "NONE"):
                 return w.readframes(w.getnframes()), w.getframerate()
     except FileNotFoundError:
@@ -634,8 +636,10 @@ def _read_pcm(wav: Path) -> tuple[bytes, int]:
         pass  # pydub reads more kinds of WAV, and says what is wrong with the others
     from pydub import AudioSegment
 
+    if not isinstance(source, str):
+        source.seek(0)
     try:
-        audio = AudioSegment.from_wav(str(wav))
+        audio = AudioSegment.from_wav(source)
     except FileNotFoundError:
         raise
     except Exception as e:
@@ -684,7 +688,7 @@ def _encode_pcm(pieces: Iterable[bytes], rate: int, out: int, bitrate: int, qual
 _ENCODE_PIECE = 1 << 18  # samples
 
 
-def _check_part(data: bytes, rate: int, bitrate: int, wav: Path) -> None:
+def _check_part(data: bytes, rate: int, bitrate: int, wav: Path | BinaryIO) -> None:
     """Raise EngineError unless `data` is bare CBR frames at `rate` and `bitrate`."""
     try:
         scan = scan_frames(data)

@@ -1,9 +1,9 @@
 """workers: the server that starts `audio.render`'s worker processes, and what it preloads.
 
-Kept apart from `audio.render`, and light (os, signal and multiprocessing only), so that
-`python -m audio` can start the server first thing, before importing anything else: the
-server's imports (numpy, the audio modules) and `audio.warmup` then run while the
-command line is imported and the issues are planned.
+Kept apart from `audio.render`, and light (os, signal, tempfile and multiprocessing
+only), so that `python -m audio` can start the server first thing, before importing
+anything else: the server's imports (numpy, the audio modules) and `audio.warmup` then
+run while the command line is imported and the issues are planned.
 
 `render`, whose usual work is one piece, forks one worker from its own process instead
 (`prefork_worker`): no server and no resource tracker to start, so the worker is ready
@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 
@@ -128,6 +129,10 @@ def prefork_worker() -> Preforked | None:
         or (threading is not None and threading.active_count() > 1)
     ):
         return None
+    # The child's temporary files (audio.loudness's) go where this process's do: the
+    # folder is checked here, by writing a file in it, which a child terminated
+    # meanwhile would leave behind.
+    tempfile.gettempdir()
     worker = Preforked(_PREFORKED)
     _PREFORKED.append(worker)
     return worker
@@ -171,10 +176,12 @@ def _preforked_main(jobs: Connection, reply: Connection, parent_ends: list[Conne
         end.close()
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it, without a traceback
-    # Unused, it is terminated when the parent exits (multiprocessing's exit handler):
-    # until it has a job, that ends it as an exception does, so that `audio.warmup`
-    # removes its temporary folder.
-    signal.signal(signal.SIGTERM, _exit_quietly)
+    # Unused, it is terminated when the parent exits (multiprocessing's exit handler),
+    # which waits for it: SIGTERM must end it at once, whatever it is doing. A handler
+    # raising SystemExit did not: inside a C library's callback (soundfile's) the
+    # exception is only printed, and the worker went on to wait for a job from the
+    # parent that waited for it. Its warm-up leaves nothing on disk (`audio.warmup`).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.environ.update(WORKER_ENVIRONMENT)  # before numpy loads OpenBLAS
     _keep_freed_memory()
     for name in PRELOAD:
@@ -184,13 +191,8 @@ def _preforked_main(jobs: Connection, reply: Connection, parent_ends: list[Conne
         target, args = jobs.recv()
     except (EOFError, OSError):
         return
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     jobs.close()
     target(*args, reply)
-
-
-def _exit_quietly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
 
 
 def _keep_freed_memory() -> None:

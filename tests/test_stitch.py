@@ -78,6 +78,15 @@ def test_other_wav_formats_are_converted(make_wav):
     assert scan.duration == pytest.approx(0.5, abs=0.1)
 
 
+@pytest.mark.parametrize("channels", [1, 2])
+def test_a_wav_in_a_file_object_gives_the_bytes_its_file_gives(make_wav, channels):
+    # audio.warmup encodes a WAV in memory; stereo is read by pydub, mono by `wave`.
+    wav = make_wav(seconds=0.7, channels=channels)
+    from_file = encode_segment(wav, lead=0.2, tail=0.1)
+    assert len(from_file) > 2000
+    assert encode_segment(io.BytesIO(wav.read_bytes()), lead=0.2, tail=0.1) == from_file
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

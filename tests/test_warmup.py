@@ -58,3 +58,34 @@ def test_a_worker_of_the_warm_server_makes_the_bytes_a_cold_process_makes(tmp_pa
     made = Store(warm).audio_path(job.key).read_bytes()
     assert len(made) > 10_000
     assert made == Store(cold).audio_path(job.key).read_bytes()
+
+
+def test_warming_up_makes_no_file_or_folder_by_name():
+    # A preforked worker (audio.workers) is killed when its parent exits, perhaps while
+    # it warms up: a file or folder made by name then would stay behind. The parent has
+    # checked the temporary folder (tempfile.gettempdir) before it forks.
+    code = (
+        "import os, sys, tempfile\n"
+        "tempfile.gettempdir()\n"
+        "made = []\n"
+        "def watch(event, args):\n"
+        "    if event in ('os.mkdir', 'tempfile.mkstemp', 'tempfile.mkdtemp'):\n"
+        "        made.append((event, str(args[0])))\n"
+        "    elif event == 'open' and isinstance(args[0], (str, bytes, os.PathLike)):\n"
+        "        mode, flags = args[1], args[2]\n"
+        "        writes = set(mode or '') & set('wax+') or flags & (os.O_WRONLY | os.O_RDWR)\n"
+        "        if writes and not os.path.isdir(args[0]):  # a folder: a file without a name\n"
+        "            made.append((event, str(args[0])))\n"
+        "sys.addaudithook(watch)\n"
+        "import audio.warmup\n"
+        "from audio import loudness\n"
+        "print(loudness._k_filters.cache_info().currsize, made)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **WORKER_ENVIRONMENT},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "1 []"

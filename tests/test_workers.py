@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from audio import speech
 from audio.render import RenderJob, render_one
 from audio.store import Rendition, Store
@@ -130,25 +132,51 @@ def test_no_worker_is_forked_from_a_process_with_another_thread():
     assert out.stdout.strip() == "None"
 
 
-def test_an_unused_preforked_worker_ended_during_its_warm_up_leaves_no_temporary_files(
-    tmp_path,
-):
-    # An unused worker (`render` when nothing changed) is terminated when the parent
-    # exits, perhaps while audio.warmup encodes its tone in a temporary folder. Here the
-    # parent exits just then: its warm-up signals, and waits, inside that folder.
+def test_an_unused_preforked_worker_is_ended_by_the_parents_exit_whatever_it_is_doing():
+    # multiprocessing's exit handler terminates a daemonic child, then waits for it. A
+    # worker whose SIGTERM raised SystemExit went on when that was swallowed, as inside
+    # soundfile's cffi callbacks during its warm-up, and waited for a job: both hung
+    # (CI, `render --segment 99`). Here the warm-up swallows every exception, a while.
     code = (
-        "import os, tempfile, time\n"
+        "import importlib.abc, importlib.util, os, signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)  # not inherited as it is\n"
         "inside, tell = os.pipe()\n"
-        "class Slow(tempfile.TemporaryDirectory):\n"
-        "    def __enter__(self):\n"
-        "        name = super().__enter__()\n"
+        "class Stubborn(importlib.abc.MetaPathFinder, importlib.abc.Loader):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'audio.warmup':\n"
+        "            return importlib.util.spec_from_loader(name, self)\n"
+        "    def create_module(self, spec):\n"
+        "        return None\n"
+        "    def exec_module(self, module):\n"
         "        os.write(tell, b'.')\n"
-        "        time.sleep(30)\n"
-        "        return name\n"
-        "tempfile.TemporaryDirectory = Slow\n"
+        "        end = time.monotonic() + 30\n"
+        "        while time.monotonic() < end:\n"
+        "            try:\n"
+        "                time.sleep(0.01)\n"
+        "            except BaseException:  # as a C library's callback does\n"
+        "                pass\n"
+        "sys.meta_path.insert(0, Stubborn())\n"
         "from audio import workers\n"
         "assert workers.prefork_worker() is not None\n"
         "os.read(inside, 1)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD
+    )
+    assert (out.returncode, out.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.05, 0.1, 0.2, 0.4])
+def test_an_unused_preforked_worker_ended_during_its_warm_up_leaves_no_temporary_files(
+    tmp_path, seconds
+):
+    # An unused worker (`render` when nothing changed) is terminated when the parent
+    # exits, at any moment of its imports and warm-up.
+    code = (
+        "import sys, time\n"
+        "from audio import workers\n"
+        "assert workers.prefork_worker() is not None\n"
+        f"time.sleep({seconds})\n"
     )
     temp = tmp_path / "tmp"
     temp.mkdir()
