@@ -270,6 +270,7 @@ def _music_seconds(path: Path | None, rate: int) -> float:
 
 # Seconds a worker may run past its job's own timeout before it is killed: the
 # synthesizer stops itself after `timeout`, this only catches a worker stuck in C code.
+# A worker that has replied has as long to exit, and is killed then (`_reap`).
 KILL_GRACE = 2.0
 
 
@@ -352,7 +353,7 @@ def render_all(
             # processes exit (a few milliseconds, unmapping their memory).
             fill()
             for entry in ended:
-                entry.process.join()
+                _reap(entry.process)
             yield from done
     finally:
         for entry in running:
@@ -387,7 +388,7 @@ def _outcome(entry: _Running, ready: list) -> tuple[str, object] | None:
         try:
             kind, value = entry.reply.recv()
         except (EOFError, OSError):
-            entry.process.join()
+            _reap(entry.process)
             return "crashed", _crash_text(entry.process.exitcode)
         entry.reply.close()  # the process ends by itself; the caller joins it
         return kind, value
@@ -399,6 +400,15 @@ def _outcome(entry: _Running, ready: list) -> tuple[str, object] | None:
         _stop(entry)
         return "timeout", f"no result within {entry.job.timeout:g} s; the worker was stopped"
     return None
+
+
+def _reap(process: multiprocessing.process.BaseProcess) -> None:
+    """Wait for a worker that has replied or closed its pipe to exit; kill it if it has
+    not within KILL_GRACE (stuck in its exit, it would hold up the whole build)."""
+    process.join(KILL_GRACE)
+    if process.is_alive():
+        process.kill()
+        process.join()
 
 
 def _stop(entry: _Running) -> None:

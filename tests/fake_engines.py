@@ -169,3 +169,12 @@ def slow_to_exit(job: RenderJob) -> Part:
 
     threading.Thread(target=linger).start()
     return marks_its_start(job)
+
+
+def never_exits(job: RenderJob) -> Part:
+    """`quick`, and the worker process never ends after its reply (a thread it waits
+    for sleeps on)."""
+    import threading
+
+    threading.Thread(target=time.sleep, args=(3600,)).start()
+    return quick(job)
