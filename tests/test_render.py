@@ -268,7 +268,7 @@ def test_the_next_job_does_not_wait_for_a_finished_worker_to_exit(fakes, tmp_pat
 def test_a_worker_that_does_not_exit_after_its_reply_is_killed(fakes, tmp_path, monkeypatch):
     monkeypatch.setattr("audio.render.KILL_GRACE", 0.5)
     results = render_all(jobs(tmp_path, "a", "b", "c"), workers=2, run=fakes.never_exits)
-    assert [job.segment_id for job, _ in results] == ["01-seg", "02-seg", "03-seg"]
+    assert sorted(job.segment_id for job, _ in results) == ["01-seg", "02-seg", "03-seg"]
 
 
 def test_workers_run_on_one_thread_each(fakes, tmp_path):

@@ -139,7 +139,7 @@ def test_an_unused_preforked_worker_is_ended_by_the_parents_exit_whatever_it_is_
     # (CI, `render --segment 99`). Here the warm-up swallows every exception, a while.
     code = (
         "import importlib.abc, importlib.util, os, signal, sys, time\n"
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN)  # not inherited as it is\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)  # which the worker must not keep\n"
         "inside, tell = os.pipe()\n"
         "class Stubborn(importlib.abc.MetaPathFinder, importlib.abc.Loader):\n"
         "    def find_spec(self, name, path, target=None):\n"
@@ -173,7 +173,7 @@ def test_an_unused_preforked_worker_ended_during_its_warm_up_leaves_no_temporary
     # An unused worker (`render` when nothing changed) is terminated when the parent
     # exits, at any moment of its imports and warm-up.
     code = (
-        "import sys, time\n"
+        "import time\n"
         "from audio import workers\n"
         "assert workers.prefork_worker() is not None\n"
         f"time.sleep({seconds})\n"
