@@ -32,6 +32,11 @@ def test_warming_up_fills_the_caches_and_starts_no_thread():
         "      speech.list_voices.cache_info().currsize, speech._engine.cache_info().currsize,\n"
         "      'pyttsx3.drivers.espeak' in sys.modules)\n"
     )
+    assert _run_as_a_worker(code).split() == ["1", "1", "1", "0", "True"]
+
+
+def _run_as_a_worker(code: str) -> str:
+    """What `code` prints, run in a fresh process with the workers' environment."""
     out = subprocess.run(
         [sys.executable, "-c", code],
         env={**os.environ, **WORKER_ENVIRONMENT},
@@ -39,7 +44,7 @@ def test_warming_up_fills_the_caches_and_starts_no_thread():
         text=True,
         check=True,
     )
-    assert out.stdout.split() == ["1", "1", "1", "0", "True"]
+    return out.stdout
 
 
 def _job(store: Path) -> RenderJob:
@@ -81,11 +86,4 @@ def test_warming_up_makes_no_file_or_folder_by_name():
         "from audio import loudness\n"
         "print(loudness._k_filters.cache_info().currsize, made)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, **WORKER_ENVIRONMENT},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert out.stdout.strip() == "1 []"
+    assert _run_as_a_worker(code).strip() == "1 []"
