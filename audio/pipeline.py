@@ -47,7 +47,7 @@ from audio.script import (
     make_segments,
 )
 from audio.store import Rendition, Store, segment_key
-from audio.workers import fork_more, preforked
+from audio.workers import fork_more
 
 MANIFEST_VERSION = 1
 LAME_QUALITY = 5
@@ -392,8 +392,7 @@ def run_build(plan: BuildPlan, config: Config, layout: Layout, *, jobs: int) -> 
     preparing = threading.Thread(target=_prepare_publishing, args=(config, layout), daemon=True)
 
     def ready(pieces: int) -> None:
-        if preforked():  # `render`: workers for its pieces, forked before any thread starts
-            fork_more(pieces, jobs)
+        fork_more(pieces, jobs)  # `render`'s workers, forked before any thread starts
         preparing.start()
 
     rendering = render_segments(render_jobs, workers=jobs, ready=ready if render_jobs else None)

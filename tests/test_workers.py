@@ -24,11 +24,16 @@ HERE = Path(__file__).resolve().parent
 HANG_GUARD = 60.0  # seconds; only against a hung worker, never a speed limit
 
 
+def printed(code: str) -> str:
+    """What Python `code` prints, run in a fresh process (this one has loaded numpy)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout
+
+
 def test_starting_the_worker_server_imports_nothing_heavy():
     heavy = ("numpy", "audio.render", "audio.speech", "pyttsx3", "click", "audio.pipeline")
     code = f"import sys, audio.workers; print([m for m in {heavy!r} if m in sys.modules])"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert printed(code).strip() == "[]"
 
 
 def render_preforked(store: Path, run: str, *segment_ids: str) -> int:
@@ -99,8 +104,7 @@ def test_a_preforked_worker_that_died_is_passed_over(tmp_path):
         "worker.process.join()\n"
         "print(workers.take_preforked(), workers.preforked())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["None", "False"]
+    assert printed(code).split() == ["None", "False"]
 
 
 def test_an_unused_preforked_worker_ends_when_its_job_pipe_closes():
@@ -111,8 +115,7 @@ def test_an_unused_preforked_worker_ends_when_its_job_pipe_closes():
         f"worker.process.join({HANG_GUARD})\n"
         "print(worker.process.exitcode)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "0"
+    assert printed(code).strip() == "0"
 
 
 def test_no_worker_is_forked_from_a_process_that_has_loaded_numpy():
@@ -128,8 +131,7 @@ def test_no_worker_is_forked_from_a_process_with_another_thread():
         "threading.Thread(target=time.sleep, args=(2,), daemon=True).start()\n"
         "print(workers.prefork_worker())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "None"
+    assert printed(code).strip() == "None"
 
 
 def test_an_unused_preforked_worker_is_ended_by_the_parents_exit_whatever_it_is_doing():
