@@ -4,6 +4,8 @@
 folders (so every store starts empty):
 
 1. a cold build of each sample issue in `issues/` (`*.txt`), and of all of them at once;
+   and of each sample, a bare build: the same with `loudness = false`, which shows what
+   the loudness work costs;
 2. the physical limit on the same scripts: the `espeak-ng` command once per segment,
    one after another, then one lameenc encode of the whole episode's audio (with the
    same pauses, sample rate, bit rate and LAME quality);
@@ -14,8 +16,8 @@ folders (so every store starts empty):
 
 Each of 1 to 4 runs three times (`--repeat`) and the fastest run counts: other work on
 a shared machine only ever slows a run down. A sample's cold build and its two
-baselines run in turns, so that all three meet the same load as it drifts. The scaling
-builds run once each.
+baselines and its bare build run in turns, so that all four meet the same load as it
+drifts. The scaling builds run once each.
 
 It prints the runs and the target checks (PASS/MISS), and writes every raw number with
 the machine's description to `OUTPUT/bench.json`. `--quick` is a smoke run: the smallest
@@ -123,6 +125,22 @@ def concatenate_issues(texts: Sequence[str], copies: int) -> str:
     return (
         "\n\n\n".join(mark_copy(t.strip(), k) for k in range(1, copies + 1) for t in texts) + "\n"
     )
+
+
+_LOUDNESS_LINE = re.compile(r"\n[ \t]*loudness[ \t]*=[^\n]*")
+
+
+def without_loudness(settings: str) -> str:
+    """Show settings (TOML text) with `loudness = false`, for the bare builds.
+
+    The setting goes first, where it is a top-level key whatever tables follow; a
+    `loudness` key before the first table is dropped.
+
+    >>> without_loudness('title = "T"\\nloudness = -18\\n[lexicon]\\nloudness = "loud ness"\\n')
+    'loudness = false\\ntitle = "T"\\n[lexicon]\\nloudness = "loud ness"\\n'
+    """
+    head, table, rest = ("\n" + settings).partition("\n[")
+    return "loudness = false" + _LOUDNESS_LINE.sub("", head) + table + rest
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -543,14 +561,18 @@ class Bench:
 
     # ---- cases and commands
 
-    def case(self, name: str, issues: dict[str, str]) -> Case:
-        """A new folder holding the issue files `issues` (name → text) and the settings."""
+    def case(self, name: str, issues: dict[str, str], *, bare: bool = False) -> Case:
+        """A new folder holding the issue files `issues` (name → text) and the settings,
+        with `loudness = false` when `bare`."""
         case = Case(self.work / name)
         case.issues.mkdir(parents=True)
         for file_name, text in issues.items():
             (case.issues / file_name).write_text(text, encoding="utf-8")
-        if self.settings.is_file():
-            shutil.copyfile(self.settings, case.issues / SETTINGS_FILE)
+        settings = self.settings.read_text(encoding="utf-8") if self.settings.is_file() else None
+        if bare:
+            settings = without_loudness(settings or "")
+        if settings is not None:
+            (case.issues / SETTINGS_FILE).write_text(settings, encoding="utf-8")
         return case
 
     def _cli(self, case: Case, *args: str) -> list[str]:
@@ -625,11 +647,12 @@ class Bench:
 
     def sample(self, issue: Path) -> dict[str, Any]:
         """Cold builds of one sample and its limit and naive baselines, in `repeat` rounds
-        of a cold build (in a fresh folder), then the baselines on its scripts; the
-        fastest of each counts."""
+        of a cold build (in a fresh folder), the baselines on its scripts, then a bare
+        build (`loudness = false`, in a fresh folder); the fastest of each counts."""
         slug = issue.stem
         texts = {issue.name: issue.read_text(encoding="utf-8")}
         colds: list[tuple[Run, Case]] = []
+        bares: list[Run] = []
         baselines: dict[str, list[dict[str, Any]]] = {"limit": [], "naive": []}
         for k in range(self.repeat):
             case = self.case(f"sample-{slug}-{k + 1}", texts)
@@ -640,12 +663,19 @@ class Bench:
             for kind, runs in baselines.items():
                 if not runs or runs[-1]["ok"]:  # a failure (a timeout) is not worth repeating
                     runs.append(self._baseline_once(kind, case, slug, k))
+            bare = self.case(f"sample-{slug}-{k + 1}-bare", texts, bare=True)
+            label = self._label(f"bare build {slug}", k)
+            bares.append(self._measure(self._build_cmd(bare), bare, label, BUILD_TIMEOUT))
+            shutil.rmtree(bare.root, ignore_errors=True)
         cold, case = min(colds, key=lambda pair: _sort_key(pair[0]))
         for _, other in colds:
             if other is not case:
                 shutil.rmtree(other.root, ignore_errors=True)
         entry: dict[str, Any] = {"issue": issue.name, "case": case.root, "cold": cold}
         entry["cold_repeats"] = [run.seconds if run.ok else None for run, _ in colds]
+        if bares:
+            entry["bare"] = min(bares, key=_sort_key)
+            entry["bare_repeats"] = [run.seconds if run.ok else None for run in bares]
         if cold.ok:
             entry.update(episode_facts([case.episode_dir(slug)]))
             entry.update({kind: _fastest_baseline(runs) for kind, runs in baselines.items()})
@@ -841,6 +871,18 @@ def checks(results: dict[str, Any]) -> list[Check]:
                 note="naive failed: a lower bound" if lower_bound else "",
             )
         )
+    for name, s in samples.items():
+        naive, lower_bound = naive_seconds(s.get("naive"))
+        if s.get("bare") is not None:
+            found.append(
+                Check(
+                    f"naive / bare  {name}",
+                    ratio(naive, _seconds(s, "bare")),
+                    None,
+                    "×",
+                    note="loudness = false" + ("; naive failed" if lower_bound else ""),
+                )
+            )
     inc = results.get("incremental")
     if inc:
         slug = inc["issue"].removesuffix(".txt")
@@ -896,7 +938,7 @@ def _peak(run: Run | None) -> float | None:
 
 def runs_table(results: dict[str, Any]) -> str:
     """The measured runs: one row per episode build, with its baselines."""
-    header = ["run", "segs", "audio", "cold", "per min", "peak", "limit", "naive"]
+    header = ["run", "segs", "audio", "cold", "per min", "peak", "limit", "naive", "bare"]
     rows = [header]
 
     def row(label: str, entry: dict[str, Any] | None) -> None:
@@ -915,6 +957,7 @@ def runs_table(results: dict[str, Any]) -> str:
                 format_value(_peak(entry.get("cold")), "MB"),
                 seconds_text(_seconds(entry, "limit")),
                 seconds_text(naive) + (" (failed)" if lower_bound else ""),
+                seconds_text(_seconds(entry, "bare")),
             ]
         )
 
@@ -937,6 +980,7 @@ def runs_table(results: dict[str, Any]) -> str:
                     seconds_text(run.seconds if run.ok else None),
                     "",
                     format_value(_peak(run), "MB"),
+                    "",
                     "",
                     "",
                 ]

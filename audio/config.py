@@ -52,7 +52,7 @@ class Config:
     opinion_rate: int = 170
     volume: float = 1.0
     bitrate: int = 64
-    loudness: float = -16.0
+    loudness: float | None = -16.0  # None: espeak-ng's own levels, not normalized
     chime: bool = True
     intro_music: Path | None = None
     outro_music: Path | None = None
@@ -86,7 +86,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "opinion_rate": (int,),
     "volume": (int, float),
     "bitrate": (int,),
-    "loudness": (int, float),
+    "loudness": (int, float, bool),  # a number of LUFS, or false
     "chime": (bool,),
     "intro_music": (str,),
     "outro_music": (str,),
@@ -101,6 +101,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
 _CHOICES: dict[str, tuple[str, ...]] = {
     "citations": ("drop", "read"),  # "( AN #58 )": left out, or "from Alignment Newsletter 58"
 }
+# What a setting whose types the names below would not describe well must be.
+_TYPE_TEXTS = {"loudness": "a number (LUFS) or false"}
 _TYPE_NAMES = {
     str: "a string",
     bool: "true or false",
@@ -155,7 +157,7 @@ def _check_type(source: Path, key: str, value: Any) -> None:
     wanted = _TYPES[key]
     # bool is a subclass of int in Python; TOML true is not a number.
     if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
-        names = " or ".join(_TYPE_NAMES[t] for t in wanted)
+        names = _TYPE_TEXTS.get(key) or " or ".join(_TYPE_NAMES[t] for t in wanted)
         raise ConfigError(f"{source}: setting {key!r} must be {names}, not {value!r}")
     texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
     if any(isinstance(t, str) and _CONTROL.search(t) for t in texts):
@@ -179,8 +181,13 @@ def _convert(values: dict[str, Any], source: Path) -> Config:
         values["sections"] = tuple(s.strip() for s in values["sections"])
     if "lexicon" in values:
         values["lexicon"] = _lexicon(source, values["lexicon"])
+    if values.get("loudness") is True:
+        wanted = _TYPE_TEXTS["loudness"]
+        raise ConfigError(f"{source}: setting 'loudness' must be {wanted}, not true")
+    if values.get("loudness") is False:
+        values["loudness"] = None
     for key in ("volume", "loudness", "pause", "section_pause", "timeout"):
-        if key in values:
+        if values.get(key) is not None:
             values[key] = float(values[key])
     config = Config(**values)
     _check_values(source, config)
@@ -224,7 +231,7 @@ def _check_values(source: Path, c: Config) -> None:
                 f"setting {key!r} must be between 80 and 450 words per minute, "
                 f"not {getattr(c, key)}"
             )
-    if not -30 <= c.loudness <= -10:
+    if c.loudness is not None and not -30 <= c.loudness <= -10:
         problems.append(f"setting 'loudness' must be between -30 and -10 LUFS, not {c.loudness}")
     if c.chime and c.section_pause < MIN_CHIME_PAUSE:
         problems.append(

@@ -180,10 +180,8 @@ def encode_segment(
         pieces = (silence(lead, rate), pcm, silence(tail, rate))
         data = _encode_pcm(pieces, rate, out, bitrate, quality)
     elif loudness is None:
-        from audio.loudness import to_pcm16
-
-        samples = _shape(pcm, rate, lead=lead, tail=tail, chime=chime, music=music)
-        data = _encode_pcm((to_pcm16(samples),), rate, out, bitrate, quality)
+        pieces = _shape(pcm, rate, lead=lead, tail=tail, chime=chime, music=music)
+        data = _encode_pcm(pieces, rate, out, bitrate, quality)
     else:
         data = _encode_normalized(
             pcm,
@@ -210,18 +208,15 @@ def _shape(
     tail: float,
     chime: bool,
     music: tuple[Path | None, Path | None],
-) -> np.ndarray:
-    """The segment's samples at the WAV's rate, not normalized, with chime and music."""
-    import numpy as np
-
+) -> tuple[bytes, ...]:
+    """The segment's 16-bit samples at the WAV's rate, not normalized, with chime and
+    music, in pieces to be encoded end to end (the speech is `pcm` itself)."""
     from audio import loudness as ld
 
     level, ceiling = ld.TARGET_LUFS, ld.CEILING_DBTP
-    samples = ld.from_pcm16(pcm)
     head = _lead(lead, rate, chime=chime, level=level)
     first, last = _music_pair(music, rate, level=level, ceiling=ceiling)
-    tail_silence = np.zeros(round(tail * rate))
-    return np.concatenate((first, head, samples, tail_silence, last))
+    return (ld.to_pcm16(first), ld.to_pcm16(head), pcm, silence(tail, rate), ld.to_pcm16(last))
 
 
 def _music_pair(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ from audio.bench import (
     mark_copy,
     ratio,
     runs_table,
+    without_loudness,
 )
+from audio.config import load_config
 from audio.parse import parse_text
 from audio.script import make_segments
 
@@ -121,6 +124,7 @@ def results() -> dict:
                 "audio_seconds": 360.0,
                 "limit": {"ok": True, "seconds": 8.0},
                 "naive": {"ok": True, "seconds": 40.0},
+                "bare": run(6.4),
             },
             "large": {
                 "issue": "large.txt",
@@ -154,6 +158,13 @@ def test_checks_compute_the_ratios_against_the_targets():
     # A failed naive run counts its time so far: a lower bound, said in the note.
     assert found["naive / cold  large"].value == pytest.approx(2.5)
     assert "lower bound" in found["naive / cold  large"].note
+    # What naive / cold would be with loudness = false: for information.
+    assert found["naive / bare  small"].value == pytest.approx(6.25)
+    assert (found["naive / bare  small"].verdict, found["naive / bare  small"].note) == (
+        "",
+        "loudness = false",
+    )
+    assert "naive / bare  large" not in found  # not measured
     assert found["no-op / cold  large"].value == pytest.approx(0.04)
     assert found["no-op / cold  large"].verdict == "PASS"
     assert found["re-render / cold  large"].verdict == "MISS"  # 15 %
@@ -185,6 +196,7 @@ def test_runs_table_has_a_row_per_run():
         "peak",
         "limit",
         "naive",
+        "bare",
     ]
     assert [line.split()[0] for line in lines[2:]] == [
         "small",
@@ -196,6 +208,8 @@ def test_runs_table_has_a_row_per_run():
     ]
     assert "50.0 s (failed)" in lines[3]
     assert "1.7 s" in lines[2]  # 10 s for 6 minutes of audio
+    assert lines[2].split()[-2:] == ["6.4", "s"]  # the bare build
+    assert lines[3].split()[-1] == "-"
 
 
 def test_a_failed_scaling_build_gives_a_lower_bound():
@@ -241,14 +255,22 @@ def test_cold_builds_repeat_and_the_fastest_counts_but_scaling_builds_run_once(
 
 
 def test_a_sample_and_its_baselines_are_measured_in_turns(tmp_path, monkeypatch):
-    # Each round is a cold build, then the limit and naive baselines on its scripts.
+    # Each round is a cold build, then the limit and naive baselines on its scripts, then
+    # a bare build (the show's settings with loudness = false).
+    settings = tmp_path / "show.toml"
+    settings.write_text('loudness = -18\ntitle = "T"\n[lexicon]\nRohin = "Roe hin"\n')
     order = []
     cold_seconds = iter([9.0, 8.0, 8.5])
+    bare_seconds = iter([6.0, 6.5, 5.5])
     baseline_seconds = {"limit": iter([6.0, 5.0, 5.5]), "naive": iter([30.0, 33.0, 29.0])}
 
     def measure(self, cmd, case, label, timeout):
         order.append(f"{label} in {case.root.name}")
-        return Run(cmd, next(cold_seconds), 0, False, None, None, None, None, "")
+        bare = label.startswith("bare")
+        written = (case.issues / "show.toml").read_text(encoding="utf-8")
+        assert written == (without_loudness if bare else str)(settings.read_text())
+        seconds = next(bare_seconds if bare else cold_seconds)
+        return Run(cmd, seconds, 0, False, None, None, None, None, "")
 
     def baseline_once(self, kind, case, slug, k):
         order.append(f"{kind} #{k + 1} in {case.root.name}")
@@ -259,21 +281,37 @@ def test_a_sample_and_its_baselines_are_measured_in_turns(tmp_path, monkeypatch)
     monkeypatch.setattr(bench_module, "episode_facts", lambda dirs: {})
     issue = tmp_path / "a.txt"
     issue.write_text("Hello.", encoding="utf-8")
-    bench = Bench(tmp_path / "work", tmp_path / "none.toml", jobs=2, repeat=3, naive_timeout=1.0)
+    bench = Bench(tmp_path / "work", settings, jobs=2, repeat=3, naive_timeout=1.0)
     entry = bench.sample(issue)
     assert order == [
         "cold build a (#1) in sample-a-1",
         "limit #1 in sample-a-1",
         "naive #1 in sample-a-1",
+        "bare build a (#1) in sample-a-1-bare",
         "cold build a (#2) in sample-a-2",
         "limit #2 in sample-a-2",
         "naive #2 in sample-a-2",
+        "bare build a (#2) in sample-a-2-bare",
         "cold build a (#3) in sample-a-3",
         "limit #3 in sample-a-3",
         "naive #3 in sample-a-3",
+        "bare build a (#3) in sample-a-3-bare",
     ]
     assert (entry["cold"].seconds, entry["cold_repeats"]) == (8.0, [9.0, 8.0, 8.5])
+    assert (entry["bare"].seconds, entry["bare_repeats"]) == (5.5, [6.0, 6.5, 5.5])
     assert Path(entry["case"]).name == "sample-a-2"  # the fastest build's folder is kept
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["sample-a-2"]
     assert (entry["limit"]["seconds"], entry["limit"]["repeats"]) == (5.0, [6.0, 5.0, 5.5])
     assert (entry["naive"]["seconds"], entry["naive"]["repeats"]) == (29.0, [30.0, 33.0, 29.0])
+
+
+@pytest.mark.parametrize(
+    "settings",
+    ["", 'title = "T"\nloudness = -18\n[lexicon]\nloudness = "loud ness"\n', "[lexicon]\nA = 'b'"],
+)
+def test_bare_settings_turn_loudness_off_and_keep_the_rest(tmp_path, settings):
+    path = tmp_path / "show.toml"
+    path.write_text(settings, encoding="utf-8")
+    expected = replace(load_config(path), loudness=None)
+    path.write_text(without_loudness(settings), encoding="utf-8")
+    assert load_config(path) == expected

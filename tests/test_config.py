@@ -58,6 +58,9 @@ def test_settings_are_read(tmp_path):
         ("[lexicon]\nRohin = 3", r"lexicon entry 'Rohin' must map a word to a respelling"),
         ('citations = "speak"', r"setting 'citations' must be one of 'drop', 'read', not 'speak'"),
         ("citations = true", r"setting 'citations' must be a string, not True"),
+        ("loudness = -40", r"setting 'loudness' must be between -30 and -10 LUFS, not -40.0"),
+        ("loudness = true", r"setting 'loudness' must be a number \(LUFS\) or false, not true"),
+        ('loudness = "off"', r"setting 'loudness' must be a number \(LUFS\) or false, not 'off'"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path, text, message):
@@ -66,6 +69,13 @@ def test_bad_settings_name_the_key(tmp_path, text, message):
         load_config(path)
     assert str(path) in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, loudness", [("", -16.0), ("loudness = -19", -19.0), ("loudness = false", None)]
+)
+def test_loudness_setting(tmp_path, text, loudness):
+    assert load_config(_write(tmp_path, text)).loudness == loudness
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -570,6 +571,31 @@ def test_a_show_with_music_is_encoded_at_44_1_khz_throughout(tmp_path):
     ]
     intro = record["chapters"][0]
     assert intro["end_ms"] - intro["start_ms"] > 2000 + 3000  # the jingle, then the welcome
+
+
+def test_loudness_false_keeps_espeak_ngs_own_levels(tmp_path, decode_mp3):
+    # For a show mastered elsewhere: no gain and no limiter, so the episode measures what
+    # espeak-ng's own WAV of the same scripts measures (about -21 LUFS), not -16.
+    folder = tmp_path / "unmastered"
+    (folder / "issues").mkdir(parents=True)
+    shutil.copy2(ROOT / "issues" / "ml-safety-newsletter-002.txt", folder / "issues")
+    (folder / "issues" / "show.toml").write_text("loudness = false\n", encoding="utf-8")
+    run(folder, "build", "--jobs", "2")
+    slug = "ml-safety-newsletter-002"
+    scripts = sorted((folder / "output" / slug / "scripts").glob("*.txt"))
+    text = tmp_path / "scripts.txt"
+    text.write_text("\n\n".join(p.read_text(encoding="utf-8") for p in scripts), encoding="utf-8")
+    reference = tmp_path / "reference.wav"
+    subprocess.run(
+        ["espeak-ng", "-v", "gmw/en-us", "-s", "170", "-w", str(reference), "-f", str(text)],
+        check=True,
+    )
+    meter = pyloudnorm.Meter(22050)
+    with wave.open(str(reference), "rb") as w:
+        raw = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2") / 32768
+    episode = meter.integrated_loudness(decode_mp3(mp3_of(folder, slug)))
+    assert episode < -18.0
+    assert abs(episode - meter.integrated_loudness(raw)) <= 1.0
 
 
 def test_jobs_do_not_change_the_bytes(built, tmp_path):

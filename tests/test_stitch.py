@@ -23,6 +23,7 @@ from audio.stitch import (
     FRAME_SECONDS,
     MUSIC_RATE,
     SPEECH_RATE,
+    encode_pcm,
     encode_segment,
     frames_to_ms,
     join_parts,
@@ -297,6 +298,31 @@ def test_a_chime_without_loudness_processing(make_wav, tmp_path, decode_mp3):
     data = encode_segment(make_wav(), lead=1.0, tail=0, chime=True, loudness=None)
     bell = decode_mp3(data)[1105 : 1105 + round(0.8 * SPEECH_RATE)]
     assert ld.integrated_loudness(bell, SPEECH_RATE) == pytest.approx(-20, abs=1)
+
+
+def test_without_loudness_the_speech_is_encoded_as_espeak_ng_wrote_it(make_wav, tmp_path):
+    # The chime and music are added around the WAV's own 16-bit samples: the same bytes
+    # as encoding the whole segment's samples at once.
+    wav = make_wav()
+    with wave.open(str(wav), "rb") as w:
+        rate, speech = w.getframerate(), ld.from_pcm16(w.readframes(w.getnframes()))
+    jingle = tmp_path / "jingle.wav"
+    with wave.open(str(jingle), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(ld.to_pcm16(0.3 * np.sin(2 * np.pi * 660 * np.arange(rate) / rate)))
+    music = load_music(jingle, rate, target_lufs=ld.TARGET_LUFS, ceiling_dbtp=ld.CEILING_DBTP)
+    lead = np.zeros(round(1.0 * rate))
+    bell = ld.chime(rate, target_lufs=ld.TARGET_LUFS - ld.CHIME_BELOW_LU)
+    after = max(round(0.2 * rate), (len(lead) - len(bell)) // 2)
+    lead[len(lead) - len(bell) - after : len(lead) - after] = bell
+    whole = np.concatenate((music, lead, speech, np.zeros(round(0.5 * rate))))
+    expected = encode_pcm(ld.to_pcm16(whole), rate, MUSIC_RATE, 64, 5)
+    data = encode_segment(
+        wav, lead=1.0, tail=0.5, chime=True, music_before=jingle, loudness=None, quality=5
+    )
+    assert data == expected
 
 
 def test_silent_and_very_short_wavs_still_encode(tmp_path):
