@@ -101,7 +101,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 _CHOICES: dict[str, tuple[str, ...]] = {
     "citations": ("drop", "read"),  # "( AN #58 )": left out, or "from Alignment Newsletter 58"
 }
-# What a setting whose types the names below would not describe well must be.
+# How an error says what a setting must be, where its types' names below would mislead.
 _TYPE_TEXTS = {"loudness": "a number (LUFS) or false"}
 _TYPE_NAMES = {
     str: "a string",
