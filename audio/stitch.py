@@ -176,10 +176,7 @@ def encode_segment(
     if out not in (SPEECH_RATE, MUSIC_RATE) or output_rate(bitrate, music=False) > out:
         raise ValueError(f"cannot encode {bitrate} kbit/s at {out} Hz")
     pcm, rate = _read_pcm(wav)
-    if loudness is None and not chime and music_before is None and music_after is None:
-        pieces = (silence(lead, rate), pcm, silence(tail, rate))
-        data = _encode_pcm(pieces, rate, out, bitrate, quality)
-    elif loudness is None:
+    if loudness is None:
         pieces = _shape(pcm, rate, lead=lead, tail=tail, chime=chime, music=music)
         data = _encode_pcm(pieces, rate, out, bitrate, quality)
     else:
