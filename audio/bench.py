@@ -19,7 +19,9 @@ a shared machine only ever slows a run down. A sample's cold build and its two
 baselines and its bare build run in turns, so that all four meet the same load as it
 drifts. The scaling builds run once each.
 
-It prints the runs and the target checks (PASS/MISS), and writes every raw number with
+It prints the runs and the target checks (PASS/MISS), with rows for information: naive /
+limit (how far ahead of naive the limit itself is, and so how close to the limit a build
+must come to be 3× faster than naive) and naive / bare. It writes every raw number with
 the machine's description to `OUTPUT/bench.json`. `--quick` is a smoke run: the smallest
 sample only and 2× scaling.
 
@@ -871,6 +873,20 @@ def checks(results: dict[str, Any]) -> list[Check]:
                 note="naive failed: a lower bound" if lower_bound else "",
             )
         )
+    for name, s in every.items():
+        naive, lower_bound = naive_seconds(s.get("naive"))
+        speedup = ratio(naive, _seconds(s, "limit"))
+        if speedup is not None:
+            note = f"cold ≤ {speedup / NAIVE_SPEEDUP:.2f}× limit for {NAIVE_SPEEDUP:g}× naive"
+            found.append(
+                Check(
+                    f"naive / limit  {name}",
+                    speedup,
+                    None,
+                    "×",
+                    note=note + ("; naive failed" if lower_bound else ""),
+                )
+            )
     for name, s in samples.items():
         naive, lower_bound = naive_seconds(s.get("naive"))
         if s.get("bare") is not None:

@@ -158,6 +158,14 @@ def test_checks_compute_the_ratios_against_the_targets():
     # A failed naive run counts its time so far: a lower bound, said in the note.
     assert found["naive / cold  large"].value == pytest.approx(2.5)
     assert "lower bound" in found["naive / cold  large"].note
+    # How far the limit itself is ahead of naive, and so how fast a build must be to
+    # be 3× faster than naive: for information.
+    assert found["naive / limit  small"].value == pytest.approx(5.0)
+    assert (found["naive / limit  small"].verdict, found["naive / limit  small"].note) == (
+        "",
+        "cold ≤ 1.67× limit for 3× naive",
+    )
+    assert found["naive / limit  large"].note == "cold ≤ 1.67× limit for 3× naive; naive failed"
     # What naive / cold would be with loudness = false: for information.
     assert found["naive / bare  small"].value == pytest.approx(6.25)
     assert (found["naive / bare  small"].verdict, found["naive / bare  small"].note) == (
