@@ -267,13 +267,21 @@ def _print_summary(
 
 def _print_changes(result: pipeline.EpisodeBuilt) -> None:
     """What changed in a republished episode: segments re-rendered, chapters moved."""
+    for line in change_lines(result):
+        click.echo(line)
+
+
+def change_lines(result: pipeline.EpisodeBuilt) -> list[str]:
+    """The lines that say what changed in a republished episode (none for a new or
+    unchanged one): each segment re-rendered, the duration, the chapters that moved."""
     if result.previous_ms is None or not result.rendered:
-        return
+        return []
     slug = result.episode.slug
+    lines = []
     for seg in result.rendered:
-        change = "new" if seg.old_ms is None else _signed(seg.new_ms - seg.old_ms)
-        click.echo(f"{slug}: re-rendered {seg.segment_id} ({change})")
-    click.echo(
+        change = "new" if seg.change_ms is None else _signed(seg.change_ms)
+        lines.append(f"{slug}: re-rendered {seg.segment_id} ({change})")
+    lines.append(
         f"{slug}: duration {_clock(result.previous_ms)} -> {_clock(result.episode.duration_ms)} "
         f"({_signed(result.change_ms)}), same GUID and date"
     )
@@ -282,7 +290,8 @@ def _print_changes(result: pipeline.EpisodeBuilt) -> None:
         shifts.setdefault(moved.shift_ms, []).append(moved.element_id)
     for shift, ids in shifts.items():
         span = ids[0] if len(ids) == 1 else f"{ids[0]} .. {ids[-1]} ({len(ids)} chapters)"
-        click.echo(f"{slug}: chapters moved {_signed(shift)}: {span}")
+        lines.append(f"{slug}: chapters moved {_signed(shift)}: {span}")
+    return lines
 
 
 def _signed(ms: int) -> str:
@@ -308,7 +317,7 @@ def _report(results: list[pipeline.EpisodeBuilt], feed: pipeline.FeedWritten | N
                         "title": c.title,
                         "old_ms": c.old_ms,
                         "new_ms": c.new_ms,
-                        "change_ms": None if c.old_ms is None else c.new_ms - c.old_ms,
+                        "change_ms": c.change_ms,
                     }
                     for c in r.rendered
                 ],

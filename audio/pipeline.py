@@ -81,27 +81,50 @@ class SegmentRendered:
 
 @dataclass(frozen=True)
 class SegmentChange:
-    """A segment whose audio was made again, with its length before (None if new) and after."""
+    """A segment whose audio was made again, with its length in MP3 frames before (None
+    if new) and after."""
 
     segment_id: str
     title: str
-    old_ms: int | None
-    new_ms: int
+    old_frames: int | None
+    new_frames: int
+
+    @property
+    def old_ms(self) -> int | None:
+        """Its length before, in ms as published (None if new)."""
+        return None if self.old_frames is None else stitch.frames_to_ms(self.old_frames)
+
+    @property
+    def new_ms(self) -> int:
+        """Its length now, in ms as published."""
+        return stitch.frames_to_ms(self.new_frames)
+
+    @property
+    def change_ms(self) -> int | None:
+        """How much longer it is, in ms: the change in frames, rounded once (None if new).
+        It can differ by 1 from `new_ms - old_ms`, each of which is rounded."""
+        if self.old_frames is None:
+            return None
+        return stitch.frames_to_ms(self.new_frames - self.old_frames)
 
 
 @dataclass(frozen=True)
 class ChapterShift:
-    """A chapter that starts at a different time than in the published episode."""
+    """A chapter that starts at a different time than in the published episode: its
+    starts as published, before and after, and how many MP3 frames it moved."""
 
     element_id: str
     title: str
     old_start_ms: int
     new_start_ms: int
+    shift_frames: int
 
     @property
     def shift_ms(self) -> int:
-        """How far the chapter moved, in ms (positive: later)."""
-        return self.new_start_ms - self.old_start_ms
+        """How far the chapter moved, in ms (positive: later): its move in frames, rounded
+        once, so that every chapter after a changed segment moves by that segment's
+        `change_ms`. It can differ by 1 from `new_start_ms - old_start_ms`."""
+        return stitch.frames_to_ms(self.shift_frames)
 
 
 @dataclass(frozen=True)
@@ -109,8 +132,8 @@ class EpisodeBuilt:
     """An episode is assembled; `changed` is False when its files were already current.
 
     `rendered` lists the segments whose audio was made in this run; `previous_ms` is
-    the duration published before (None for a new episode) and `moved` the chapters
-    whose start changed.
+    the duration published before (None for a new episode), `change_frames` how many
+    MP3 frames longer the episode is, and `moved` the chapters whose start changed.
     """
 
     episode: Episode
@@ -118,12 +141,14 @@ class EpisodeBuilt:
     reused: int
     changed: bool
     previous_ms: int | None = None
+    change_frames: int = 0
     moved: tuple[ChapterShift, ...] = ()
 
     @property
     def change_ms(self) -> int:
-        """The change in the episode's duration, in ms (0 for a new episode)."""
-        return 0 if self.previous_ms is None else self.episode.duration_ms - self.previous_ms
+        """The change in the episode's duration, in ms (0 for a new episode): its change
+        in frames, rounded once, as the segments' and chapters' changes are."""
+        return stitch.frames_to_ms(self.change_frames)
 
 
 @dataclass(frozen=True)
@@ -503,6 +528,7 @@ def publish_episode(
         len(plan.segments) - len(changes),
         not current,
         previous_ms=(previous or {}).get("duration_ms"),
+        change_frames=_change_frames(previous, parts),
         moved=_moved_chapters(previous, chapters, parts),
     )
 
@@ -516,8 +542,8 @@ def _segment_changes(
         SegmentChange(
             p.segment.id,
             p.segment.title,
-            None if p.segment.id not in before else stitch.frames_to_ms(before[p.segment.id]),
-            stitch.frames_to_ms(part.frames),
+            before.get(p.segment.id),
+            part.frames,
         )
         for p, part in zip(plan.segments, parts, strict=True)
         if p.key in rendered
@@ -530,7 +556,7 @@ def _moved_chapters(
     """The chapters whose start differs from the published episode's.
 
     Shifts are counted in MP3 frames, so every chapter after a changed segment moves
-    by exactly that segment's change in length.
+    by exactly that segment's change in length; the starts are the published ones.
     """
     records = (previous or {}).get("segments", ())
     old_starts = dict(
@@ -545,11 +571,25 @@ def _moved_chapters(
     shifts = []
     for chapter, start in zip(chapters, new_starts, strict=False):
         if chapter.element_id in old_starts and old_starts[chapter.element_id] != start:
-            shift = stitch.frames_to_ms(abs(start - old_starts[chapter.element_id]))
-            old = old_ms[chapter.element_id]
-            new = old + (shift if start > old_starts[chapter.element_id] else -shift)
-            shifts.append(ChapterShift(chapter.element_id, chapter.title, old, new))
+            shifts.append(
+                ChapterShift(
+                    chapter.element_id,
+                    chapter.title,
+                    old_ms[chapter.element_id],
+                    chapter.start_ms,
+                    start - old_starts[chapter.element_id],
+                )
+            )
     return tuple(shifts)
+
+
+def _change_frames(previous: dict | None, parts: Sequence[Part]) -> int:
+    """How many MP3 frames longer the episode is than the published one (0 if new)."""
+    if previous is None:
+        return 0
+    return sum(part.frames for part in parts) - sum(
+        map(_record_frames, previous.get("segments", ()))
+    )
 
 
 def _record_frames(record: dict) -> int:

@@ -889,10 +889,12 @@ def join_parts(parts: Sequence[Path], out: BinaryIO, *, check: bool = True) -> i
 
 def frames_to_ms(frames: int) -> int:
     """Milliseconds spanned by `frames` MP3 frames (at 44.1 or 22.05 kHz: they last
-    as long), rounded to the nearest.
+    as long), rounded to the nearest; a negative count (frames lost) gives the negative.
 
     >>> frames_to_ms(0), frames_to_ms(1), frames_to_ms(38), frames_to_ms(38281)
     (0, 26, 993, 999993)
+    >>> frames_to_ms(-3), frames_to_ms(3)
+    (-78, 78)
     """
     # round(frames * 1152 * 1000 / 44100) in integers; 441 is odd, so never a tie.
     return (frames * 23040 + 441) // 882

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from audio.__main__ import build_looks_current
-from audio.cli import cli
+from audio.cli import change_lines, cli
+from audio.model import Episode
+from audio.pipeline import ChapterShift, EpisodeBuilt, SegmentChange
+from audio.stitch import frames_to_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +34,46 @@ def test_every_command_has_help(runner):
         result = runner.invoke(cli, [name, "--help"], catch_exceptions=False)
         assert result.exit_code == 0, name
         assert "Usage:" in result.output
+
+
+def test_a_change_is_reported_as_one_figure_the_change_in_frames():
+    # Segment 02 (after 90 frames) grew from 1000 to 1003 frames, 78.4 ms; chapter 03 and
+    # the episode's end moved by as much. Each published time is rounded on its own, so
+    # the lengths, starts and durations before and after all differ by 79 ms: the report
+    # says +0.078 s for the segment, the episode and the chapter alike.
+    assert {
+        frames_to_ms(new) - frames_to_ms(old)
+        for old, new in [(1000, 1003), (1090, 1093), (1180, 1183)]
+    } == {79}
+    result = EpisodeBuilt(
+        Episode(
+            "ep",
+            "Ep",
+            "",
+            "urn:x",
+            dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "ep.mp3",
+            1,
+            frames_to_ms(1183),
+        ),
+        rendered=(SegmentChange("02-b", "B", 1000, 1003),),
+        reused=2,
+        changed=True,
+        previous_ms=frames_to_ms(1180),
+        change_frames=3,
+        moved=(ChapterShift("03-c", "C", frames_to_ms(1090), frames_to_ms(1093), 3),),
+    )
+    assert change_lines(result) == [
+        "ep: re-rendered 02-b (+0.078 s)",
+        "ep: duration 0:31 -> 0:31 (+0.078 s), same GUID and date",
+        "ep: chapters moved +0.078 s: 03-c",
+    ]
+    shorter = replace(result, rendered=(SegmentChange("02-b", "B", 1003, 1000),), change_frames=-3)
+    assert change_lines(shorter)[0] == "ep: re-rendered 02-b (-0.078 s)"
+    assert change_lines(replace(result, rendered=(SegmentChange("02-b", "B", None, 3),)))[0] == (
+        "ep: re-rendered 02-b (new)"
+    )
+    assert change_lines(replace(result, previous_ms=None)) == []
 
 
 def test_readme_documents_every_command():

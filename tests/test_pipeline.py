@@ -487,9 +487,24 @@ def test_render_one_segment_republishes_in_place(workspace):
     assert new_starts[edited + 1 :] == [
         frames_to_ms(f + change) for f in frames_before[edited + 1 :]
     ]
-    assert {m["shift_ms"] for m in report["moved"]} == {frames_to_ms(change)}
+    # The report gives the published starts and durations, and one change: the change in
+    # frames, rounded once (a difference of rounded values can be 1 ms more or less).
     assert [m["id"] for m in report["moved"]] == [s["id"] for s in old["segments"][edited + 1 :]]
-    assert report["change_ms"] == new["duration_ms"] - old["duration_ms"]
+    assert [(m["old_start_ms"], m["new_start_ms"]) for m in report["moved"]] == list(
+        zip(old_starts[edited + 1 :], new_starts[edited + 1 :], strict=True)
+    )
+    assert {m["shift_ms"] for m in report["moved"]} == {frames_to_ms(change)}
+    (seg,) = report["rendered"]
+    assert (seg["old_ms"], seg["new_ms"], seg["change_ms"]) == (
+        frames_to_ms(old["segments"][edited]["frames"]),
+        frames_to_ms(new["segments"][edited]["frames"]),
+        frames_to_ms(change),
+    )
+    assert (report["previous_duration_ms"], report["duration_ms"], report["change_ms"]) == (
+        old["duration_ms"],
+        new["duration_ms"],
+        frames_to_ms(change),
+    )
     chapters = ffprobe(mp3_of(workspace, slug), "-show_chapters")["chapters"]
     assert [c["start"] for c in chapters] == new_starts
     # (c) the same episode in the feed: GUID and date kept, new length.
