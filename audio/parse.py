@@ -269,6 +269,13 @@ def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
             meta["title"] = m["title"].strip() or None
             meta["newsletter"] = squash(m["name"])
             rest = rest[1:]
+        elif _title_heading(rest):
+            m = _NUMBERED_HEADING.match(squash(first))
+            if m:
+                meta["number"] = int(m["number"])
+                meta["newsletter"] = m["name"]
+            meta["title"] = (m["title"] if m else squash(first)).strip(" :") or None
+            rest = rest[1:]
     for block in blocks[:6]:
         if "number" not in meta and (m := _WELCOME.search(block.text)):
             meta["number"] = int(m["number"])
@@ -276,6 +283,22 @@ def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
     if not meta.get("newsletter"):
         meta.pop("newsletter", None)
     return meta, rest
+
+
+# A title heading "Weekly AI #17 — March 3, 2025": the newsletter, its number, a title.
+_NUMBERED_HEADING = re.compile(
+    r"^(?P<name>[^\W\d][^#]{1,60}?)\s*(?:#|\b(?:No\.?|Issue)\s*)(?P<number>\d{1,4})\b"
+    r"\s*[:\-–—|·]?\s*(?P<title>.*)$"
+)
+
+
+def _title_heading(blocks: Sequence[Block]) -> bool:
+    """Whether the first block is the issue's title: a marked heading that is not a known
+    section's name, above every other heading."""
+    first = blocks[0]
+    if first.level is None or squash(first.text).casefold() in known.heading_levels():
+        return False
+    return all(b.level is None or b.level > first.level for b in blocks[1:])
 
 
 _TITLE_END = re.compile(
@@ -965,12 +988,127 @@ def _sections_from_other_blocks(events: Iterable[_Event]) -> Iterator[_Event]:
 
 
 def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
+    """Events of an issue whose headings are marked (Markdown, HTML), with no "(Authors)"
+    openings in its paragraphs: the markup carries the structure.
+
+    A heading is an item's title when it names one (`_item_heading`), else a section or
+    subsection. A paragraph or list line that opens with a link ("[Title](url): text",
+    "[Title](url) by Name - text") is an item; "Summarized by Name" under an item's title
+    names its summarizer, and "Opinion: ..." is its summarizer's (or the editor's) opinion.
+    Other paragraphs are text, never cut at a guessed title.
+    """
+    deepest = max((b.level for b in blocks if b.level is not None), default=0)
+    levels = len({b.level for b in blocks if b.level is not None})
+    highlights_level: int | None = None
+    held: _Opening | None = None  # an item's title, until the block after it is seen
+    summarizer: str | None = None  # the current item's
     for block in blocks:
+        if held is not None:
+            if block.level is None and (m := _SUMMARIZED_BY.match(block.text)):
+                held = replace(held, summarizer=squash(m["name"]))
+                summarizer = held.summarizer
+                continue
+            yield held
+            held = None
         if block.level is not None:
-            yield _heading_event(block.text, block.level, ctx, explicit=True)
-        else:
-            for chunk in _split_on_labels(block.text):
-                yield from _label_chunk_events(chunk, ctx)
+            name = squash(block.text).strip("#*_ ").rstrip(":").casefold()
+            if highlights_level is not None and block.level <= highlights_level:
+                highlights_level = None
+            if name == known.HIGHLIGHTS.casefold():
+                highlights_level = block.level
+            under_highlights = highlights_level is not None and block.level > highlights_level
+            if under_highlights or (
+                name not in ctx.levels and _item_heading(block, deepest, levels)
+            ):
+                held = _heading_opening(block)
+                summarizer = held.summarizer
+            else:
+                summarizer = None
+                yield _heading_event(block.text, block.level, ctx, explicit=True)
+            continue
+        if found := _linked_opening(block):
+            summarizer = found[0].summarizer
+            yield from found
+            continue
+        text = block.text
+        if m := _PLAIN_OPINION.match(text):
+            text = f"{summarizer or 'The editor'}'s opinion: {text[m.end() :]}"
+        yield _Text(text, new_paragraph=True, links=block.links)
+    if held is not None:
+        yield held
+
+
+_SUMMARIZED_BY = re.compile(
+    r"^\(?(?:summari[sz]ed|written|reviewed) by (?P<name>[^()]{1,80}?)\)?[.:]?$", re.IGNORECASE
+)
+_PLAIN_OPINION = re.compile(r"^(?:(?:my|our) )?(?:opinion|take)\s*:\s*(?=\S)", re.IGNORECASE)
+
+
+def _item_heading(block: Block, deepest: int, levels: int) -> bool:
+    """Whether a marked heading is an item's title rather than a section's name: it
+    has "(Authors)", or is mostly a link, or is a long title (four words or more) at
+    the deepest of two or more levels of headings."""
+    text = block.text.strip()
+    if _OTHER_RECENT.match(text):
+        return False  # "Other Recent Robustness News": a list of items
+    if _ANCHOR.search(text):
+        return True
+    linked = sum(min(end, len(text)) - start for start, end, _ in block.links)
+    if text and linked >= len(text) / 2:
+        return True
+    return levels >= 2 and block.level == deepest and len(text.split()) >= 4
+
+
+def _heading_opening(block: Block) -> _Opening:
+    """The item a heading names: "Title (Authors) (summarized by Name)", or a linked
+    title followed by "(Authors, year)" or "by Authors"; with its link."""
+    text = squash(block.text)
+    anchor = next(iter(_ANCHOR.finditer(text)), None)
+    if anchor is not None and not text[anchor.end() :].strip():
+        title = text[: anchor.start()]
+        summarizer = anchor["summarizer"] or anchor["summarizer_only"]
+        return _Opening(
+            _clean_title(title),
+            _clean_authors(anchor["authors"]),
+            squash(summarizer) if summarizer else None,
+            url=_link_for(block, 0, len(title)),
+        )
+    if block.links and block.links[0][0] == 0:
+        end = block.links[0][1]
+        m = _AFTER_HEADING_LINK.fullmatch(text, end)
+        if m and end >= 3:
+            authors = m["by"] or m["paren"]
+            return _Opening(
+                _clean_title(text[:end]), _clean_authors(authors), None, url=block.links[0][2]
+            )
+    return _Opening(_clean_title(text), None, None, url=_link_for(block, 0, len(text)))
+
+
+_AFTER_HEADING_LINK = re.compile(r"\s*(?:\((?P<paren>[^()]{1,120})\)|by (?P<by>.{1,120}))\s*")
+
+
+_AFTER_LINKED_TITLE = re.compile(
+    r"\s*(?:\((?P<paren>[^()]{1,120})\)|by (?P<by>[^:—–]{1,120}?))?\s*(?::|\s[—–-])\s+"
+)
+
+
+def _linked_opening(block: Block) -> list[_Event]:
+    """An item that a paragraph opens with a link: "Title: text", "Title (Authors): text",
+    "Title by Authors - text" where Title is the link's text, or a list line that is
+    only a link. None ([]) otherwise."""
+    if not block.links or block.links[0][0] != 0:
+        return []
+    _, end, url = block.links[0]
+    if block.list_item and not block.text[end:].strip(" .;,"):
+        return [_Opening(_clean_title(block.text[:end]).rstrip("."), None, None, url, brief=True)]
+    m = _AFTER_LINKED_TITLE.match(block.text, end)
+    if not m or not 3 <= end <= 150:
+        return []
+    authors = m["by"] or m["paren"]
+    opening = _Opening(_clean_title(block.text[:end]), _clean_authors(authors), None, url=url)
+    body = block.text[m.end() :].strip()
+    body = body[:1].upper() + body[1:]  # "[Title](url): a harder version" -> "A harder"
+    return [opening, _Text(body, new_paragraph=True)] if body else [opening]
 
 
 _EDITION_END = re.compile(r"\.\.\.\s*and much more\.?|\band more\.(?=\s)", re.IGNORECASE)

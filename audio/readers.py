@@ -152,6 +152,8 @@ def _looks_standalone(line: str) -> bool:
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_SETEXT = re.compile(r"^(=+|-+)\s*$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+_MD_TABLE_ROW = re.compile(r"^\|.*\|$")
+_MD_TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
@@ -161,7 +163,8 @@ _MD_EMPHASIS = re.compile(
 
 
 def read_markdown(text: str) -> list[Block]:
-    """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items."""
+    """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items, and
+    table rows (each a line of its own, its cells joined by commas, as a list item)."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     in_item = False
@@ -186,6 +189,15 @@ def read_markdown(text: str) -> list[Block]:
             block = _markdown_inline(paragraph[0])
             paragraph.clear()
             blocks.append(Block(block.text, 1 if stripped.startswith("=") else 2, block.links))
+        elif _MD_TABLE_ROW.match(stripped):
+            flush()
+            in_item = False
+            if not _MD_TABLE_RULE.match(stripped):  # a row read as one line: "A, B."
+                cells = [c.strip() for c in stripped.strip("|").split("|") if c.strip()]
+                row = _markdown_inline(", ".join(cells))
+                if row.text:
+                    end = "" if row.text[-1] in ".!?" else "."
+                    blocks.append(replace(row, text=row.text + end, list_item=True))
         elif not stripped or _MD_RULE.match(stripped):
             flush()
             in_item = False

@@ -29,7 +29,9 @@ NEWSLETTERS = {"AN": "Alignment Newsletter", "MLSN": "ML Safety Newsletter"}
 SPOKEN: tuple[tuple[str, str], ...] = (
     (r"<[^>]+>", " "),  # HTML tags
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
-    (r"(?:https?://|www\.)\S+", " "),  # URLs
+    # URLs (not the punctuation after one): "available at <URL>" is "available online".
+    (r"\s(?:at|on|via)\s+(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " online"),
+    (r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " "),
     (r"\[(?:Paper|Blog post|Code|Link|arXiv|Video|Slides|Github repo|PDF)\]", " "),  # link labels
     (CITATION, ""),  # ( AN #58 )
     (r"\bet al\b\.?", "and colleagues"),
@@ -41,8 +43,29 @@ SPOKEN: tuple[tuple[str, str], ...] = (
     (r"\betc\.(?=\s+[a-z])", "etcetera"),
     (r"~\s*(?=\w)", "about "),  # ~1 million, ~zero
     (r"(\d)\s*%", r"\1 percent"),
+    # $5–10M: "5 to 10 million dollars"
+    (
+        r"([$€£])(\d+(?:\.\d+)?)\s*[–—]\s*[$€£]?(?=\d+(?:\.\d+)?(?:\s?bn|\s?mn|[kKMBT])\b)",
+        r"\2 to \1",
+    ),
+    (r"(\d(?:bn|[kKMBT])?)\s*[–—]\s*(?=[$€£]?\d)", r"\1 to "),  # 2019–2020, 5B–500B
+    (r"(?<![\w.-])(\d+(?:\.\d+)?)[kK]\b", r"\1 thousand"),  # 8k tokens, $200k
+    (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:M|\s?mn)\b", r"\1 million"),  # 70M parameters
+    (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:B|\s?bn)\b", r"\1 billion"),  # 16B, $1.5bn
+    (r"(?<![\w.-])(\d+(?:\.\d+)?)T\b", r"\1 trillion"),
+    (r"(?<![\w.-])(\d+(?:\.\d+)?)x\b", r"\1 times"),  # 10x cheaper
+    (r"\band/or\b", "and or"),
+    (r"(\d\s?[A-Za-z]+)/([A-Za-z]+)\b", r"\1 per \2"),  # 20 tokens/param
+    (r"\bFigs\.(?=\s*\d)", "Figures"),
+    (r"\bFig\.(?=\s*\d)", "Figure"),
+    (r"\bEq\.(?=\s*\(?\d)", "Equation"),
+    (r"\bSec\.(?=\s*\d)", "Section"),
+    (r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+", ""),  # emoji and symbols
     (r"\$\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 dollars"),
     (r"(?<![\d.,])1 dollars\b", "1 dollar"),
+    (r"€\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 euros"),
+    (r"£\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 pounds"),
+    (r"(?<![\d.,])1 (euro|pound)s\b", r"1 \1"),
     (r"\s*&\s*", " and "),
     (r"\b([A-Za-z])_\{?([A-Za-z0-9]+)\}?", r"\1 \2"),  # L_p -> L p
     (r"(?<=\w)_(?=\w)", " "),  # n_parameters -> n parameters
@@ -50,7 +73,6 @@ SPOKEN: tuple[tuple[str, str], ...] = (
     (r"\s*≈\s*", " is about "),
     (r"\s*(?:→|->)\s*", " to "),
     (r"\s*×\s*", " times "),
-    (r"(\d)\s*[–—]\s*(\d)", r"\1 to \2"),  # 2019–2020
     (r"\s*(?:—|–|\s--?\s)\s*", ", "),  # dashes between words
     (r"\s*(?:\.\.\.|…)\s*", ", "),  # ellipses
     (r"(?<=\w)[’‘](?=\w)", "'"),  # curly apostrophes

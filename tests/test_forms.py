@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audio.parse import load_issue
+from audio.parse import load_issue, parse_text
 from audio.readers import detect_format, read_html, read_markdown
 
 FORMS = Path(__file__).resolve().parent / "data" / "forms"
@@ -121,3 +121,118 @@ def test_html_reader_skips_scripts_and_keeps_headings():
         ("next line", None),
     ]
     assert blocks[1].links == ((2, 6, "https://x.y/"),)
+
+
+def test_markdown_table_rows_are_read_as_lines():
+    blocks = read_markdown("| Model | Score |\n|:--|--:|\n| [GPT-4o](https://x.y) | 72.6% |\n")
+    assert [(b.text, b.list_item) for b in blocks] == [
+        ("Model, Score.", True),
+        ("GPT-4o, 72.6%.", True),
+    ]
+    assert blocks[1].links == ((0, 6, "https://x.y"),)
+
+
+# A newsletter that is not shaped like the Alignment Newsletter: its title, sections and
+# items are marked up as headings and links, its items have no "(Authors):" openings.
+MARKED = sorted((Path(__file__).resolve().parent / "data" / "marked").iterdir())
+
+
+@pytest.mark.parametrize("path", MARKED, ids=lambda p: p.name)
+def test_the_markup_of_any_newsletter_gives_its_structure(path):
+    issue = load_issue(path)
+    # The top heading is the issue's title: "Weekly AI #17 — March 3, 2025".
+    assert (issue.newsletter, issue.number, issue.title) == ("Weekly AI", 17, "March 3, 2025")
+    assert issue.preamble == (
+        "Hi all! This week: scaling laws, a new benchmark, and big funding news 🎉.",
+    )
+    # A heading under "Highlights" is an item: its link, "(Authors, year)", the
+    # "Summarized by" line under it, and "Opinion:", which is the summarizer's.
+    (chinchilla,) = issue.highlights
+    assert (chinchilla.title, chinchilla.authors, chinchilla.summarizer, chinchilla.url) == (
+        "Chinchilla revisited",
+        "Hoffmann et al., 2022",
+        "Bernhard Schölkopf",
+        "https://arxiv.org/abs/2203.15556",
+    )
+    assert chinchilla.summary.startswith("The authors train 400+ models")
+    assert [(o.author, o.text) for o in chinchilla.opinions] == [
+        ("Bernhard Schölkopf", "I think this matters for RLHF too, i.e. the reward model's size.")
+    ]
+    # Short headings are sections and subsections; a long one at the deepest level, and a
+    # paragraph or list line that opens with a link, are items. No paragraph is cut at a
+    # guessed title ("Hi." "all! This week").
+    assert [(s.name, [sub.name for sub in s.subsections]) for s in issue.sections] == [
+        ("Research", ["Benchmarks"]),
+        ("Funding", []),
+        ("News", []),
+    ]
+    (mmlu,) = issue.sections[0].subsections[0].items
+    assert (mmlu.title, mmlu.authors, mmlu.url) == (
+        "MMLU-Pro",
+        "Łukasz Kaiser & Jürgen Schmidhuber",
+        "https://example.com/mmlu",
+    )
+    assert mmlu.summary.startswith(
+        "A harder version of MMLU (57 subjects → 14 domains).\n\n"
+        "lm-eval-harness v0.4.2 adds it; run pip install lm-eval."
+    )
+    funding = issue.sections[1].items
+    assert [(i.title, i.url, i.summary) for i in funding] == [
+        (
+            "A lab raises a new round at a record valuation",
+            None,
+            "The round values the lab at three times last year's figure.",
+        ),
+        (
+            "Open Philanthropy",
+            "https://example.org/op",
+            "Announced a new fellowship. Applications close in April.",
+        ),
+    ]
+    (news,) = issue.sections[2].items
+    assert news.summary == "Thanks for reading! See you next week."
+    assert issue.warnings == ()
+
+
+def test_the_ml_safety_newsletter_in_markdown():
+    text = """# ML Safety Newsletter #2
+
+Welcome to the 2nd issue of the ML Safety Newsletter. In this edition, we cover attacks.
+
+## Robustness
+
+### Pyramid Adversarial Training Improves ViT Performance
+
+While adversarial training can help make models robust to attacks, it reduces accuracy.
+
+[Paper](https://arxiv.org/abs/2111.15121)
+
+### Other Recent Robustness News
+
+- [An adversarial attack on speech models.](https://x.org/1)
+- [A new corruption benchmark for segmentation.](https://x.org/2)
+
+## Other News
+
+Grants. Open Philanthropy is funding work on robustness.
+"""
+    issue = parse_text(text, slug="mlsn-2", fmt="markdown")
+    assert (issue.newsletter, issue.number) == ("ML Safety Newsletter", 2)
+    assert issue.preamble == ("In this edition, we cover attacks.",)
+    robustness, news = issue.sections
+    (pyramid,) = robustness.items
+    assert (pyramid.title, pyramid.summary, [link.label for link in pyramid.links]) == (
+        "Pyramid Adversarial Training Improves ViT Performance",
+        "While adversarial training can help make models robust to attacks, it reduces accuracy.",
+        ["Paper"],
+    )
+    (other,) = robustness.subsections
+    assert other.name == "Other Recent Robustness News"
+    assert [(i.title, i.url, i.summary) for i in other.items] == [
+        ("An adversarial attack on speech models", "https://x.org/1", ""),
+        ("A new corruption benchmark for segmentation", "https://x.org/2", ""),
+    ]
+    assert news.name == "Other News"
+    assert [(i.title, i.summary) for i in news.items] == [
+        ("Grants", "Open Philanthropy is funding work on robustness.")
+    ]

@@ -52,6 +52,28 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ("contracts that pay out $1 if", "contracts that pay out 1 dollar if"),
         ("pay $21 or $0.1 or $1 million", "pay 21 dollars or 0.1 dollars or 1 million dollars"),
         ("(e.g. “why a tennis ball?”). Then", "for example why a tennis ball? Then"),
+        ("Read more at https://x.org/news or email", "Read more online or email"),
+        ("Code is on https://github.com/a/b. Next.", "Code is online. Next."),
+        ("Paper (https://arxiv.org/abs/1).", "Paper."),
+        (
+            "from 70M to 16B params on 5B–500B tokens",
+            "from 70 million to 16 billion params on 5 billion to 500 billion tokens",
+        ),
+        ("an 8k context, 1T params", "an 8 thousand context, 1 trillion params"),
+        ("Llama-2-7B, A100 80GB", "Llama-2-7B, A100 80GB"),
+        ("Cost: $1.5M, up from $200k", "Cost: 1.5 million dollars, up from 200 thousand dollars"),
+        ("raised $5–10M and $3B", "raised 5 to 10 million dollars and 3 billion dollars"),
+        ("€3 bn, €1 or £2", "3 billion euros, 1 euro or 2 pounds"),
+        (
+            "10x cheaper, a 1.5x speedup, a 2x2 matrix",
+            "10 times cheaper, a 1.5 times speedup, a 2x2 matrix",
+        ),
+        ("about 20 tokens/param and/or less", "about 20 tokens per param and or less"),
+        (
+            "See Fig. 3, Figs. 4 and Eq. 2 in Sec. 5",
+            "See Figure 3, Figures 4 and Equation 2 in Section 5",
+        ),
+        ("big news 🎉 today ✔️", "big news today"),
     ],
 )
 def test_to_speech(raw, spoken):
@@ -238,3 +260,23 @@ def test_scripts_are_plain_text_for_the_ear(path, citations):
             re.findall(r".{20}[<>\[\]*_#`()].{20}", text),
         )
         assert "AN #" not in text and " . " not in text and " , " not in text, segment.id
+
+
+def test_a_marked_up_newsletter_reads_as_its_structure():
+    issue = load_issue(Path(__file__).resolve().parent / "data" / "marked" / "weekly-ai-017.md")
+    intro, chinchilla, *_ = make_segments(issue)
+    assert episode_title(issue) == "Weekly AI #17: March 3, 2025"
+    assert intro.script.startswith(
+        "Weekly AI, issue 17: March 3, 2025.\n\n"
+        "Hi all! This week: scaling laws, a new benchmark, and big funding news.\n\n"
+    )
+    assert chinchilla.script == (
+        "Highlight: Chinchilla revisited, by Hoffmann and colleagues, 2022. "
+        "Summarized by Bernhard Schölkopf.\n\n"
+        "The authors train 400+ models from 70 million to 16 billion params on 5 billion to "
+        "500 billion tokens, for example to find the compute-optimal ratio, about 20 tokens "
+        "per param. See Figure 3 and Table 2. Cost: 1.5 million dollars, roughly 10 times "
+        "cheaper.\n\n"
+        "Bernhard Schölkopf's opinion: I think this matters for RLHF too, that is the reward "
+        "model's size."
+    )
