@@ -991,7 +991,8 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
     """Events of an issue whose headings are marked (Markdown, HTML), with no "(Authors)"
     openings in its paragraphs: the markup carries the structure.
 
-    A heading is an item's title when it names one (`_item_heading`), else a section or
+    A heading is an item's title when it names one (`_names_item`) or reads as one
+    (`_long_title`; before anything else, it is the issue's subtitle), else a section or
     subsection. A paragraph or list line that opens with a link ("[Title](url): text",
     "[Title](url) by Name - text") is an item; "Summarized by Name" under an item's title
     names its summarizer, and "Opinion: ..." is its summarizer's (or the editor's) opinion.
@@ -1001,6 +1002,7 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
     levels = len({b.level for b in blocks if b.level is not None})
     highlights_level: int | None = None
     held: _Opening | None = None  # an item's title, until the block after it is seen
+    started = False  # whether anything came after the title
     summarizer: str | None = None  # the current item's
     for block in blocks:
         if held is not None:
@@ -1017,15 +1019,20 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
             if name == known.HIGHLIGHTS.casefold():
                 highlights_level = block.level
             under_highlights = highlights_level is not None and block.level > highlights_level
-            if under_highlights or (
-                name not in ctx.levels and _item_heading(block, deepest, levels)
-            ):
+            if under_highlights or (name not in ctx.levels and _names_item(block)):
                 held = _heading_opening(block)
-                summarizer = held.summarizer
+            elif name not in ctx.levels and _long_title(block, deepest, levels):
+                # A title before anything else is the issue's subtitle, else an item's.
+                held = _heading_opening(block) if started else None
+                if held is None:
+                    yield _Text(_ended(squash(block.text)), new_paragraph=True)
             else:
-                summarizer = None
+                held = None
                 yield _heading_event(block.text, block.level, ctx, explicit=True)
+            summarizer = held.summarizer if held else None
+            started = True
             continue
+        started = True
         if found := _linked_opening(block):
             summarizer = found[0].summarizer
             yield from found
@@ -1044,18 +1051,27 @@ _SUMMARIZED_BY = re.compile(
 _PLAIN_OPINION = re.compile(r"^(?:(?:my|our) )?(?:opinion|take)\s*:\s*(?=\S)", re.IGNORECASE)
 
 
-def _item_heading(block: Block, deepest: int, levels: int) -> bool:
-    """Whether a marked heading is an item's title rather than a section's name: it
-    has "(Authors)", or is mostly a link, or is a long title (four words or more) at
-    the deepest of two or more levels of headings."""
+def _ended(text: str) -> str:
+    """`text` ending with sentence punctuation (a heading read as a sentence)."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _names_item(block: Block) -> bool:
+    """Whether a marked heading names an item: it has "(Authors)" or is mostly a link."""
     text = block.text.strip()
-    if _OTHER_RECENT.match(text):
-        return False  # "Other Recent Robustness News": a list of items
     if _ANCHOR.search(text):
         return True
     linked = sum(min(end, len(text)) - start for start, end, _ in block.links)
-    if text and linked >= len(text) / 2:
-        return True
+    return bool(text) and linked >= len(text) / 2
+
+
+def _long_title(block: Block, deepest: int, levels: int) -> bool:
+    """Whether a marked heading reads as an item's title rather than a section's name:
+    four words or more, at the deepest of two or more levels of headings (not "Other
+    Recent Robustness News", which names a list of items)."""
+    text = block.text.strip()
+    if _OTHER_RECENT.match(text):
+        return False
     return levels >= 2 and block.level == deepest and len(text.split()) >= 4
 
 
@@ -1094,13 +1110,14 @@ _AFTER_LINKED_TITLE = re.compile(
 
 def _linked_opening(block: Block) -> list[_Event]:
     """An item that a paragraph opens with a link: "Title: text", "Title (Authors): text",
-    "Title by Authors - text" where Title is the link's text, or a list line that is
-    only a link. None ([]) otherwise."""
-    if not block.links or block.links[0][0] != 0:
-        return []
+    "Title by Authors - text" where Title is the link's text, or a block that is only a
+    link (a list line of them: one-line items); [] for any other block."""
+    if not block.links or block.links[0][0] != 0 or _labels_end(block.text) >= len(block.text):
+        return []  # (or a line of link labels: "[Paper] [Code]")
     _, end, url = block.links[0]
-    if block.list_item and not block.text[end:].strip(" .;,"):
-        return [_Opening(_clean_title(block.text[:end]).rstrip("."), None, None, url, brief=True)]
+    if not block.text[end:].strip(" .;,"):
+        title = _clean_title(block.text[:end]).rstrip(".")
+        return [_Opening(title, None, None, url, brief=block.list_item)]
     m = _AFTER_LINKED_TITLE.match(block.text, end)
     if not m or not 3 <= end <= 150:
         return []

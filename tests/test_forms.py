@@ -142,7 +142,9 @@ def test_the_markup_of_any_newsletter_gives_its_structure(path):
     issue = load_issue(path)
     # The top heading is the issue's title: "Weekly AI #17 — March 3, 2025".
     assert (issue.newsletter, issue.number, issue.title) == ("Weekly AI", 17, "March 3, 2025")
+    # A title right under it, before anything else, is its subtitle.
     assert issue.preamble == (
+        "Plus: what a record round means for small labs.",
         "Hi all! This week: scaling laws, a new benchmark, and big funding news 🎉.",
     )
     # A heading under "Highlights" is an item: its link, "(Authors, year)", the
@@ -187,6 +189,11 @@ def test_the_markup_of_any_newsletter_gives_its_structure(path):
             "Open Philanthropy",
             "https://example.org/op",
             "Announced a new fellowship. Applications close in April.",
+        ),
+        (
+            "Small labs get a compute grant",
+            "https://example.org/grant",
+            "Ten labs get a year of compute.",
         ),
     ]
     (news,) = issue.sections[2].items

@@ -268,6 +268,7 @@ def test_a_marked_up_newsletter_reads_as_its_structure():
     assert episode_title(issue) == "Weekly AI #17: March 3, 2025"
     assert intro.script.startswith(
         "Weekly AI, issue 17: March 3, 2025.\n\n"
+        "Plus: what a record round means for small labs.\n\n"
         "Hi all! This week: scaling laws, a new benchmark, and big funding news.\n\n"
     )
     assert chinchilla.script == (
