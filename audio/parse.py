@@ -269,11 +269,12 @@ def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
             meta["title"] = m["title"].strip() or None
             meta["newsletter"] = squash(m["name"])
             rest = rest[1:]
-        elif _title_heading(rest):
+        elif _title_heading(rest) or _numbered_title_line(first):
             m = _NUMBERED_HEADING.match(squash(first))
             if m:
                 meta["number"] = int(m["number"])
-                meta["newsletter"] = m["name"]
+                if m["name"].casefold() not in ("issue", "no.", "no", "number", "edition"):
+                    meta["newsletter"] = m["name"]
             meta["title"] = (m["title"] if m else squash(first)).strip(" :") or None
             rest = rest[1:]
     for block in blocks[:6]:
@@ -290,6 +291,16 @@ _NUMBERED_HEADING = re.compile(
     r"^(?P<name>[^\W\d][^#]{1,60}?)\s*(?:#|\b(?:No\.?|Issue)\s*)(?P<number>\d{1,4})\b"
     r"\s*[:\-–—|·]?\s*(?P<title>.*)$"
 )
+
+
+def _numbered_title_line(text: str) -> bool:
+    """Whether a first line is a title with an issue number ("Weekly AI #18 — March
+    10"): short, not a sentence."""
+    return (
+        len(text) <= 150
+        and not text.endswith((".", "!", "?"))
+        and bool(_NUMBERED_HEADING.match(squash(text)))
+    )
 
 
 def _title_heading(blocks: Sequence[Block]) -> bool:

@@ -223,6 +223,24 @@ def test_issue_without_structure_is_an_episode_with_a_warning():
     assert issue.warnings == ("no items found: the episode reads the text as is",)
 
 
+@pytest.mark.parametrize(
+    "first, newsletter, number, title",
+    [
+        ("Weekly AI #18 — March 10, 2025", "Weekly AI", 18, "March 10, 2025"),
+        ("The Batch Issue 12: Robots that cook", "The Batch", 12, "Robots that cook"),
+        ("Issue #5: Hello", None, 5, "Hello"),
+        ("We shipped issue #5 of the zine.", None, 5, None),  # a sentence: not a title
+    ],
+)
+def test_a_numbered_first_line_is_the_title(first, newsletter, number, title):
+    body = "Hi all! Short issue this week.\n\nNEWS\n\nA Lab (Jane Doe): It raised money.\n"
+    text = f"{first}\n\n{body}"
+    issue = parse_text(text, slug="issue-5")
+    assert (issue.newsletter, issue.number, issue.title) == (newsletter, number, title)
+    if title:
+        assert issue.preamble == ("Hi all! Short issue this week.",)
+
+
 def test_items_without_headings_are_all_highlights():
     text = (
         "First Paper (Ada Lovelace) (summarized by Rohin): It computes. "
