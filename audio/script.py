@@ -56,6 +56,8 @@ SPOKEN: tuple[tuple[str, str], ...] = (
     (r"(?<![\w.-])(\d+(?:\.\d+)?)x\b", r"\1 times"),  # 10x cheaper
     (r"\band/or\b", "and or"),
     (r"(\d\s?[A-Za-z]+)/([A-Za-z]+)\b", r"\1 per \2"),  # 20 tokens/param
+    (r"\bw/o\b", "without"),
+    (r"(?<![\w/])([a-z]{2,})/([a-z]{2,})(?![\w/])", r"\1 or \2"),  # iterative/recursive
     (r"\bFigs\.(?=\s*\d)", "Figures"),
     (r"\bFig\.(?=\s*\d)", "Figure"),
     (r"\bEq\.(?=\s*\(?\d)", "Equation"),

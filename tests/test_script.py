@@ -74,6 +74,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "See Figure 3, Figures 4 and Equation 2 in Section 5",
         ),
         ("big news 🎉 today ✔️", "big news today"),
+        (
+            "the iterative/recursive ones, w/o seeds",
+            "the iterative or recursive ones, without seeds",
+        ),
+        ("TCP/IP at 5 km/h in src/audio/parse.py", "TCP/IP at 5 km per h in src/audio/parse.py"),
     ],
 )
 def test_to_speech(raw, spoken):
