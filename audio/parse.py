@@ -196,7 +196,7 @@ def parse_blocks(
 ) -> Issue:
     """Build an `Issue` from the blocks a reader made."""
     extra = tuple(extra_sections)
-    meta, body_blocks = _metadata(blocks)
+    meta, body_blocks = _metadata(blocks, _number_from_slug(slug))
     number = meta.get("number") or _number_from_slug(slug)
     newsletter = meta.get("newsletter") or _newsletter_from_text(blocks)
     ctx = _Context(
@@ -206,7 +206,8 @@ def parse_blocks(
     if any(_openings(b.text) for b in body_blocks if b.level is None):
         events = list(_events_author_form(body_blocks, ctx))
     else:
-        events = list(_events_label_form(body_blocks, ctx))
+        marked = any(b.level is not None for b in blocks)  # Markdown or HTML headings
+        events = list(_events_label_form(body_blocks, ctx, marked=marked))
     issue = _build(events, ctx, slug=slug)
     issue = replace(issue, title=meta.get("title"), number=number, newsletter=newsletter)
     if not _all_items(issue):
@@ -250,8 +251,9 @@ _RESOURCES = re.compile(r"Find all (?P<name>[A-Z][\w ]{2,60}?Newsletter) resourc
 _ABBREVIATED_NEWSLETTERS = {"AN": "Alignment Newsletter", "MLSN": "ML Safety Newsletter"}
 
 
-def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
-    """Title, number and newsletter name from a title line, and the blocks after it."""
+def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[dict, list[Block]]:
+    """Title, number and newsletter name from a title line (or heading), and the other
+    blocks. `slug_number` is the number the file name ends with, if any."""
     meta: dict = {}
     rest = list(blocks)
     if rest and len(rest[0].text) >= 300:
@@ -269,14 +271,10 @@ def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
             meta["title"] = m["title"].strip() or None
             meta["newsletter"] = squash(m["name"])
             rest = rest[1:]
-        elif _title_heading(rest) or _numbered_title_line(first):
-            m = _NUMBERED_HEADING.match(squash(first))
-            if m:
-                meta["number"] = int(m["number"])
-                if m["name"].casefold() not in ("issue", "no.", "no", "number", "edition"):
-                    meta["newsletter"] = m["name"]
-            meta["title"] = (m["title"] if m else squash(first)).strip(" :") or None
-            rest = rest[1:]
+        elif (at := _title_heading(rest)) is not None or _numbered_title_line(first):
+            at = at or 0
+            meta.update(_title_parts(squash(rest[at].text), slug_number))
+            rest = rest[:at] + rest[at + 1 :]
     for block in blocks[:6]:
         if "number" not in meta and (m := _WELCOME.search(block.text)):
             meta["number"] = int(m["number"])
@@ -286,11 +284,28 @@ def _metadata(blocks: Sequence[Block]) -> tuple[dict, list[Block]]:
     return meta, rest
 
 
-# A title heading "Weekly AI #17 — March 3, 2025": the newsletter, its number, a title.
+# A title heading "Weekly AI #17 — March 3, 2025": the newsletter, its number, a title;
+# "Import AI 350: Robots" when the file name ends with that number.
 _NUMBERED_HEADING = re.compile(
     r"^(?P<name>[^\W\d][^#]{1,60}?)\s*(?:#|\b(?:No\.?|Issue)\s*)(?P<number>\d{1,4})\b"
     r"\s*[:\-–—|·]?\s*(?P<title>.*)$"
 )
+_BARE_NUMBERED_HEADING = re.compile(
+    r"^(?P<name>[^\W\d][^#:]{1,60}?)\s+(?P<number>\d{1,4})\s*[:\-–—|·]\s*(?P<title>.*)$"
+)
+
+
+def _title_parts(text: str, slug_number: int | None) -> dict:
+    """Title, and the newsletter and number when it names them, of a title line."""
+    m = _NUMBERED_HEADING.match(text)
+    if not m and (bare := _BARE_NUMBERED_HEADING.match(text)):
+        m = bare if int(bare["number"]) == slug_number else None
+    if not m:
+        return {"title": text.strip(" :") or None}
+    parts = {"number": int(m["number"]), "title": m["title"].strip(" :") or None}
+    if m["name"].casefold() not in ("issue", "no.", "no", "number", "edition"):
+        parts["newsletter"] = m["name"]
+    return parts
 
 
 def _numbered_title_line(text: str) -> bool:
@@ -303,13 +318,19 @@ def _numbered_title_line(text: str) -> bool:
     )
 
 
-def _title_heading(blocks: Sequence[Block]) -> bool:
-    """Whether the first block is the issue's title: a marked heading that is not a known
-    section's name, above every other heading."""
-    first = blocks[0]
-    if first.level is None or squash(first.text).casefold() in known.heading_levels():
-        return False
-    return all(b.level is None or b.level > first.level for b in blocks[1:])
+def _title_heading(blocks: Sequence[Block]) -> int | None:
+    """Where the issue's title heading is: the first marked heading, above every other
+    heading and not a known section's name, with at most a few short lines before it
+    (an e-mail's "View in browser"). None when there is none."""
+    at = next((i for i, b in enumerate(blocks[:8]) if b.level is not None), None)
+    if at is None or any(len(b.text) > 200 for b in blocks[:at]):
+        return None
+    first = blocks[at]
+    if squash(first.text).casefold() in known.heading_levels():
+        return None
+    if all(b.level is None or b.level > first.level for b in blocks[at + 1 :]):
+        return at
+    return None
 
 
 _TITLE_END = re.compile(
@@ -944,16 +965,18 @@ def _sentence_case(text: str) -> str:
 # --------------------------------------------------------------------------- label form
 
 
-def _events_label_form(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
+def _events_label_form(
+    blocks: Sequence[Block], ctx: _Context, *, marked: bool = False
+) -> Iterator[_Event]:
     """Events of an issue whose items end with a link label ("... Paper"), no authors.
 
     The ML Safety Newsletter form: Title Case title, text, "Paper"; "Other Recent ...
     News/Papers" blocks of one-line items; "Other News" with "Title." lead-ins.
     """
     text = "\n".join(b.text for b in blocks if b.level is None)
-    explicit = [b for b in blocks if b.level is not None]
-    if explicit:
-        # With explicit headings (Markdown/HTML) the blocks carry the structure.
+    if marked:
+        # With marked headings (Markdown/HTML, the title's at least) the blocks carry
+        # the structure.
         yield from _events_label_blocks(blocks, ctx)
         return
     preamble, rest = _split_preamble(text)
@@ -1005,9 +1028,11 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
     A heading is an item's title when it names one (`_names_item`) or reads as one
     (`_long_title`; before anything else, it is the issue's subtitle), else a section or
     subsection. A paragraph or list line that opens with a link ("[Title](url): text",
-    "[Title](url) by Name - text") is an item; "Summarized by Name" under an item's title
-    names its summarizer, and "Opinion: ..." is its summarizer's (or the editor's) opinion.
-    Other paragraphs are text, never cut at a guessed title.
+    "[Title](url) by Name - text") is an item, and so is a short line that ends with
+    ":" ("Tech Tales:"); "Summarized by Name" under an item's title names its
+    summarizer, and "Opinion: ..." is its summarizer's (or the editor's) opinion. Other
+    paragraphs are text, never cut at a guessed title; an e-mail's buttons ("View in
+    browser", "Like") and copyright line are left out.
     """
     deepest = max((b.level for b in blocks if b.level is not None), default=0)
     levels = len({b.level for b in blocks if b.level is not None})
@@ -1043,8 +1068,10 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
             summarizer = held.summarizer if held else None
             started = True
             continue
+        if _CHROME.match(block.text) or not re.search(r"\w", block.text):
+            continue  # buttons, a footer line, a separator ("***")
         started = True
-        if found := _linked_opening(block):
+        if found := _linked_opening(block) or _lead_in_opening(block):
             summarizer = found[0].summarizer
             yield from found
             continue
@@ -1054,6 +1081,27 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
         yield _Text(text, new_paragraph=True, links=block.links)
     if held is not None:
         yield held
+
+
+# An e-mail's buttons and footer lines, which a marked-up issue carries as blocks.
+_CHROME = re.compile(
+    r"(?i)(?:view (?:this (?:e-?mail|post|newsletter|issue) )?(?:in|on) (?:your |the )?"
+    r"(?:browser|web)|open in (?:the )?app|read (?:it )?online|like|comments?|restack|share"
+    r"|subscribe(?: now)?|upgrade to paid|unsubscribe|forward(?: to a friend)?|tweet"
+    r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
+    r"|update your preferences)[.!]?$|©\s*(?:\d{4}|copyright)[^\n]{0,300}$"
+)
+# A short bold line that names what follows: "Robots that fold laundry:".
+_LEAD_IN_LINE = re.compile(r"(?P<title>[^.!?:\n]{3,100}[^\s.!?:]):$")
+
+
+def _lead_in_opening(block: Block) -> list[_Event]:
+    """An item that a short line ending with ":" opens ("Tech Tales:"), not a list line;
+    [] for any other block."""
+    m = _LEAD_IN_LINE.match(block.text)
+    if block.list_item or not m or len(m["title"].split()) > 12:
+        return []
+    return [_Opening(_clean_title(m["title"]), None, None, _link_for(block, 0, m.end("title")))]
 
 
 _SUMMARIZED_BY = re.compile(
@@ -1492,12 +1540,15 @@ def _take_trailing_labels(text: str) -> tuple[str, list[Link]]:
 
 
 def _take_read_more(text: str) -> tuple[str, list[Link]]:
-    m = _READ_MORE.search(text)
-    if not m:
-        return text, []
-    labels = text[m.end() :].strip()
-    kept = text[: m.start()]
-    return kept, [Link(label) for label in link_labels(labels)]
+    """The "Read more: Paper and Blog post" lists of `text` (each to its paragraph's
+    end) as links, and the text without them."""
+    links: list[Link] = []
+    while m := _READ_MORE.search(text):
+        end = text.find("\n\n", m.end())
+        end = len(text) if end < 0 else end
+        links += [Link(label) for label in link_labels(text[m.end() : end].strip())]
+        text = text[: m.start()] + text[end:]
+    return text, links
 
 
 def link_labels(text: str) -> list[str]:

@@ -134,7 +134,8 @@ def test_markdown_table_rows_are_read_as_lines():
 
 # A newsletter that is not shaped like the Alignment Newsletter: its title, sections and
 # items are marked up as headings and links, its items have no "(Authors):" openings.
-MARKED = sorted((Path(__file__).resolve().parent / "data" / "marked").iterdir())
+MARKED_DIR = Path(__file__).resolve().parent / "data" / "marked"
+MARKED = sorted(MARKED_DIR.glob("weekly-ai-017.*"))
 
 
 @pytest.mark.parametrize("path", MARKED, ids=lambda p: p.name)
@@ -243,3 +244,37 @@ Grants. Open Philanthropy is funding work on robustness.
     assert [(i.title, i.summary) for i in news.items] == [
         ("Grants", "Open Philanthropy is funding work on robustness.")
     ]
+
+
+def test_an_e_mail_from_a_newsletter_platform():
+    # Import AI as its e-mail arrives: buttons ("View in browser", "Like", "Restack"), a
+    # linked title heading "Import AI 350: ...", bold "Title:" lines that open stories,
+    # "Read more:" lines inside the text, and a footer with the sender's address.
+    issue = load_issue(MARKED_DIR / "import-ai-350.html")
+    assert (issue.newsletter, issue.number, issue.title) == (
+        "Import AI",
+        350,
+        "Robots that fold laundry; a benchmark for scientific agents",
+    )
+    assert issue.preamble == (
+        "Jack Clark",
+        "Nov 20, 2023",
+        "Welcome to Import AI, a newsletter about AI research. Import AI runs on lattes, "
+        "ramen, and feedback from readers. If you'd like to support this (and comment on "
+        "posts!)",
+    )
+    assert [(i.title, [link.label for link in i.links]) for i in issue.highlights] == [
+        ("Robots that fold laundry", ["FoldBot (arXiv)"]),
+        ("A benchmark for scientific agents", ["ScienceAgentBench (arXiv)"]),
+        ("Tech Tales", []),
+    ]
+    assert issue.sections == ()
+    # Nothing after a "Read more:" line is lost, and the buttons and footer are not read.
+    assert issue.highlights[1].summary.endswith("The best agent solves 32% of them.")
+    assert issue.highlights[2].summary == (
+        "The Laundry Machine\n\nThe machine folded the shirts and thought about the sea."
+        "\n\nThanks for reading!"
+    )
+    text = repr(issue)
+    for chrome in ("View in browser", "Like", "Restack", "Unsubscribe", "©", "Subscribe here"):
+        assert chrome not in text

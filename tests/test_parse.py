@@ -241,6 +241,17 @@ def test_a_numbered_first_line_is_the_title(first, newsletter, number, title):
         assert issue.preamble == ("Hi all! Short issue this week.",)
 
 
+def test_text_after_a_read_more_line_is_kept():
+    text = (
+        "NEWS\n\nA Lab (Jane Doe): It raised money.\n\nRead more: Paper and Blog post\n\n"
+        "The money goes to tools.\n\nJane's opinion: Good.\n\nRead more: Code\n"
+    )
+    (item,) = parse_text(text, slug="x").sections[0].items
+    assert item.summary == "It raised money.\n\nThe money goes to tools."
+    assert [(o.author, o.text) for o in item.opinions] == [("Jane", "Good.")]
+    assert [link.label for link in item.links] == ["Paper", "Blog post", "Code"]
+
+
 def test_items_without_headings_are_all_highlights():
     text = (
         "First Paper (Ada Lovelace) (summarized by Rohin): It computes. "
