@@ -271,7 +271,7 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
             meta["title"] = m["title"].strip() or None
             meta["newsletter"] = squash(m["name"])
             rest = rest[1:]
-        elif (at := _title_heading(rest)) is not None or _numbered_title_line(first):
+        elif (at := _title_heading(rest)) is not None or _numbered_title_line(first, slug_number):
             at = at or 0
             meta.update(_title_parts(squash(rest[at].text), slug_number))
             rest = rest[:at] + rest[at + 1 :]
@@ -308,13 +308,13 @@ def _title_parts(text: str, slug_number: int | None) -> dict:
     return parts
 
 
-def _numbered_title_line(text: str) -> bool:
+def _numbered_title_line(text: str, slug_number: int | None) -> bool:
     """Whether a first line is a title with an issue number ("Weekly AI #18 — March
     10"): short, not a sentence."""
     return (
         len(text) <= 150
         and not text.endswith((".", "!", "?"))
-        and bool(_NUMBERED_HEADING.match(squash(text)))
+        and "number" in _title_parts(squash(text), slug_number)
     )
 
 
@@ -982,6 +982,10 @@ def _events_label_form(
     preamble, rest = _split_preamble(text)
     chunks = _split_on_labels(rest)
     if len(chunks) < 2 and not _OTHER_BLOCK.search(rest):
+        if sum(bool(_lead_in_opening(b)) for b in blocks) >= 2:
+            # Paragraphs on lines of their own, items opened by "Title:" lines.
+            yield from _events_label_blocks(blocks, ctx)
+            return
         # No item ends with a link label: there is no structure to find.
         yield _Text(text, new_paragraph=True)
         return
@@ -1070,6 +1074,10 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
             continue
         if _CHROME.match(block.text) or not re.search(r"\w", block.text):
             continue  # buttons, a footer line, a separator ("***")
+        if _strong_heading(block.text, ctx) and _is_heading_line(block.text, ctx):
+            held = None  # a plain-text heading in capitals, or a known name: "NEWS"
+            yield _heading_event(block.text, None, ctx)
+            continue
         started = True
         if found := _linked_opening(block) or _lead_in_opening(block):
             summarizer = found[0].summarizer

@@ -143,8 +143,11 @@ def _paragraphs_of_chunk(lines: list[str]) -> Iterator[str]:
 
 
 def _looks_standalone(line: str) -> bool:
-    """A short line that ends without punctuation: a heading, not a wrapped line."""
-    return len(line) < 40 and not re.search(r"[,;:.\-–]$|\b(?:a|an|the|and|of|to|in)$", line)
+    """A short line that ends without punctuation, or with a colon: a heading or a
+    lead-in ("Tech Tales:"), not a wrapped line."""
+    if len(line) >= 40:
+        return False
+    return line.endswith(":") or not re.search(r"[,;.\-–]$|\b(?:a|an|the|and|of|to|in)$", line)
 
 
 # --------------------------------------------------------------------------- markdown

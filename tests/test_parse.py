@@ -241,6 +241,75 @@ def test_a_numbered_first_line_is_the_title(first, newsletter, number, title):
         assert issue.preamble == ("Hi all! Short issue this week.",)
 
 
+IMPORT_AI_AS_TEXT = """Import AI 351: Robots that fold laundry; a benchmark for agents
+
+Welcome to Import AI, a newsletter about AI research.
+
+Robots that fold laundry:
+…A new dataset shows how far manipulation has come…
+Researchers have trained a robot to fold laundry using 10k demonstrations. The robot
+succeeds 85% of the time.
+Why this matters: Folding is a hard manipulation task.
+Read more: FoldBot (arXiv).
+
+***
+
+A benchmark for scientific agents:
+ScienceAgentBench has 102 tasks. The best agent solves 32% of them.
+
+***
+
+Tech Tales:
+
+The Laundry Machine
+The machine folded the shirts and thought about the sea.
+
+NEWS
+
+Grants:
+Open Philanthropy funds robustness work.
+"""
+
+
+def test_plain_text_whose_stories_open_with_title_lines():
+    issue = parse_text(IMPORT_AI_AS_TEXT, slug="import-ai-351")
+    assert (issue.newsletter, issue.number, issue.title) == (
+        "Import AI",
+        351,
+        "Robots that fold laundry; a benchmark for agents",
+    )
+    assert issue.preamble == ("Welcome to Import AI, a newsletter about AI research.",)
+    assert [(i.title, i.summary) for i in issue.highlights] == [
+        (
+            "Robots that fold laundry",
+            # Hard-wrapped lines are joined.
+            "…A new dataset shows how far manipulation has come… "
+            "Researchers have trained a robot to fold laundry using 10k demonstrations. "
+            "The robot succeeds 85% of the time. "
+            "Why this matters: Folding is a hard manipulation task.",
+        ),
+        (
+            "A benchmark for scientific agents",
+            "ScienceAgentBench has 102 tasks. The best agent solves 32% of them.",
+        ),
+        (
+            "Tech Tales",
+            "The Laundry Machine\n\nThe machine folded the shirts and thought about the sea.",
+        ),
+    ]
+    (news,) = issue.sections
+    assert (news.name, [(i.title, i.summary) for i in news.items]) == (
+        "News",
+        [("Grants", "Open Philanthropy funds robustness work.")],
+    )
+    assert issue.warnings == ()
+    # Without the number in the file's name, "Import AI 351: ..." is not known for the
+    # title: it is read first, in the introduction.
+    unnumbered = parse_text(IMPORT_AI_AS_TEXT, slug="import-ai")
+    assert (unnumbered.title, unnumbered.number) == (None, None)
+    assert unnumbered.preamble[0].startswith("Import AI 351: Robots")
+
+
 def test_text_after_a_read_more_line_is_kept():
     text = (
         "NEWS\n\nA Lab (Jane Doe): It raised money.\n\nRead more: Paper and Blog post\n\n"
