@@ -16,6 +16,7 @@ where the form is lost; they are never the only way a heading is found.
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,12 +37,14 @@ _NAME_TOKEN = (
 _NAME = rf"{_NAME_TOKEN}(?: {_NAME_TOKEN}){{0,5}}"
 _AUTHOR_LIST = rf"{_NAME}(?:(?:,| and|, and| &) {_NAME})*(?:,? et al\.?)?"
 
-# "(Authors)" optionally followed by "(summarized by Name)", optionally by ":".
+# "(Authors)" optionally followed by "(summarized by Name)", optionally by ":"; or a
+# link's kind after its title, as TLDR gives it: "(5 minute read)", "(GitHub Repo)".
 _ANCHOR = re.compile(
     rf"\((?P<authors>{_AUTHOR_LIST})\)"
     r"(?:\s*\((?:summari[sz]ed|written|reviewed) by (?P<summarizer>[^()]{1,80})\))?"
     r"(?P<colon>\s*:)?"
     r"|\((?:summari[sz]ed|written) by (?P<summarizer_only>[^()]{1,80})\)(?P<colon2>\s*:)?"
+    r"|\((?P<kind>\d{1,3} minutes? read|GitHub Repo|Website|Sponsor)\)"
 )
 
 _OPINION = re.compile(
@@ -145,6 +148,8 @@ _BOILERPLATE = re.compile(
 _FOOTER = re.compile(
     r"(?:^|\s)(?:FEEDBACK\b|PODCAST\b|"
     r"(?i:An audio podcast version of the \w[\w ]{0,40}is available|Copyright ©|"
+    r"Love [\w ]{1,30}\? Tell your friends|Want to advertise (?:in|with) |"
+    r"If you (?:don't|do not) want to receive future |"
     r"Want to change how you receive these emails|You are receiving this (?:e-?mail|because)|"
     r"unsubscribe from this list|Our mailing address is))"
 )
@@ -295,26 +300,45 @@ _BARE_NUMBERED_HEADING = re.compile(
 )
 
 
+_MONTH = rf"(?:{'|'.join(calendar.month_abbr[1:])})[a-z]*\.?"
+# "TLDR AI 2024-03-04", "The Batch — March 6, 2024": a newsletter's name and a date.
+_DATED_TITLE = re.compile(
+    rf"^(?P<name>[^\W\d].{{0,60}}?)[\s,:|·\-–—]+(?P<date>\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|{_MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {_MONTH},? \d{{4}})$"
+)
+
+
+def _spoken_date(date: str) -> str:
+    """An ISO date as people write it ("2024-03-04" -> "March 4, 2024"); others as they are."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date)
+    if not m or not 1 <= int(m[2]) <= 12:
+        return date
+    return f"{calendar.month_name[int(m[2])]} {int(m[3])}, {m[1]}"
+
+
 def _title_parts(text: str, slug_number: int | None) -> dict:
     """Title, and the newsletter and number when it names them, of a title line."""
     m = _NUMBERED_HEADING.match(text)
     if not m and (bare := _BARE_NUMBERED_HEADING.match(text)):
         m = bare if int(bare["number"]) == slug_number else None
+    if not m and (dated := _DATED_TITLE.match(text)):
+        return {"newsletter": dated["name"].strip(), "title": _spoken_date(dated["date"])}
     if not m:
         return {"title": text.strip(" :") or None}
     parts = {"number": int(m["number"]), "title": m["title"].strip(" :") or None}
-    if m["name"].casefold() not in ("issue", "no.", "no", "number", "edition"):
-        parts["newsletter"] = m["name"]
+    name = m["name"].strip(" ,:|·-–—")
+    if name.casefold() not in ("issue", "no.", "no", "number", "edition"):
+        parts["newsletter"] = name
     return parts
 
 
 def _numbered_title_line(text: str, slug_number: int | None) -> bool:
-    """Whether a first line is a title with an issue number ("Weekly AI #18 — March
-    10"): short, not a sentence."""
-    return (
-        len(text) <= 150
-        and not text.endswith((".", "!", "?"))
-        and "number" in _title_parts(squash(text), slug_number)
+    """Whether a first line is a title with an issue number or a date ("Weekly AI #18 —
+    March 10", "TLDR AI 2024-03-04"): short, not a sentence."""
+    if len(text) > 150 or text.endswith((".", "!", "?")):
+        return False
+    return "number" in _title_parts(squash(text), slug_number) or bool(
+        _DATED_TITLE.match(squash(text))
     )
 
 
@@ -358,7 +382,10 @@ def _newsletter_from_text(blocks: Sequence[Block]) -> str | None:
 
 
 def _number_from_slug(slug: str) -> int | None:
-    """The issue number a file name ends with ("alignment-newsletter-076" -> 76)."""
+    """The issue number a file name ends with ("alignment-newsletter-076" -> 76; not a
+    date's day: "tldr-ai-2024-03-04")."""
+    if re.search(r"\d{4}-\d{1,2}-\d{1,2}$", slug):
+        return None
     m = re.search(r"(?:^|[-_ #])(\d{1,4})$", slug)
     return int(m.group(1)) if m else None
 
@@ -556,6 +583,8 @@ def _openings(text: str) -> list[re.Match]:
 
 def _is_opening(text: str, m: re.Match) -> bool:
     """Whether an "(Authors)" match opens an item rather than being a parenthesis in prose."""
+    if m["kind"] is not None:
+        return _precedes_title(text, m.start())
     if m["summarizer_only"] is not None:
         return m["colon2"] is not None or _followed_by_capital(text, m.end())
     if m["summarizer"] or m["colon"]:
@@ -1403,6 +1432,10 @@ def _build(events: Iterable[_Event], ctx: _Context, *, slug: str) -> Issue:
     current: _ItemDraft | None = None
     top_explicit_level: int | None = None
     pending_headings = 0
+    events = list(events)
+    # With no heading the parser knows (no "Highlights", "News", ...), one not marked up
+    # is a section, or a subsection right under another heading.
+    unknown_only = not any(isinstance(e, _Heading) and e.level is not None for e in events)
     for event in events:
         if isinstance(event, _Heading):
             if event.name.casefold() == known.HIGHLIGHTS.casefold():
@@ -1410,7 +1443,9 @@ def _build(events: Iterable[_Event], ctx: _Context, *, slug: str) -> Issue:
                 highlights_heading = event.name
                 ctx.current = [known.HIGHLIGHTS]
                 continue
-            level = _decide_level(event, sections, pending_headings, top_explicit_level)
+            level = _decide_level(
+                event, sections, pending_headings, top_explicit_level, unknown_only=unknown_only
+            )
             if event.explicit and level == 1:
                 top_explicit_level = event.level
             if level == 1 or not sections:
@@ -1459,19 +1494,27 @@ def _build(events: Iterable[_Event], ctx: _Context, *, slug: str) -> Issue:
 
 
 def _decide_level(
-    event: _Heading, sections: list[_Group], pending: int, top_explicit: int | None
+    event: _Heading,
+    sections: list[_Group],
+    pending: int,
+    top_explicit: int | None,
+    *,
+    unknown_only: bool = False,
 ) -> int:
-    """Section (1) or subsection (2) for a heading, from its markup, name or position."""
+    """Section (1) or subsection (2) for a heading, from its markup, name or position.
+
+    A heading whose name is not known is a subsection of the section before it, unless
+    it is the first, or no heading of the issue is known (`unknown_only`); right after
+    another heading it is a subsection."""
     if event.explicit and event.level is not None:
         if top_explicit is None or event.level <= top_explicit:
             return 1
         return 2
     if event.level is not None:
         return event.level
-    if not sections or pending:
-        # The first heading, or a heading right after another one's name: a section.
-        return 1 if not pending else 2
-    return 2
+    if pending:
+        return 2
+    return 1 if not sections or unknown_only else 2
 
 
 def _draft_from_text(text: str, links: tuple[tuple[int, int, str], ...] = ()) -> _ItemDraft:

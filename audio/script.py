@@ -9,6 +9,7 @@ files stay readable.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,9 +25,15 @@ CITATION = r"\s*\(\s*(?:AN|MLSN)\s*#\s*\d+\s*(?:,\s*(?:AN|MLSN)?\s*#\s*\d+\s*)*\
 # The newsletters a citation names, as read aloud.
 NEWSLETTERS = {"AN": "Alignment Newsletter", "MLSN": "ML Safety Newsletter"}
 
+
+def _spoken_iso_date(m: re.Match[str]) -> str:
+    """ "2024-03-04" as read aloud: "March 4, 2024"."""
+    return f"{calendar.month_name[int(m[2])]} {int(m[3])}, {m[1]}"
+
+
 # (pattern, replacement) pairs applied in order by `to_speech`. Citations are dropped
 # here; `to_speech(..., citations="read")` reads them instead (`spoken_citation`).
-SPOKEN: tuple[tuple[str, str], ...] = (
+SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"<[^>]+>", " "),  # HTML tags
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
     # URLs (not the punctuation after one): "available at <URL>" is "available online".
@@ -42,6 +49,7 @@ SPOKEN: tuple[tuple[str, str], ...] = (
     (r"\bcf\.", "compare"),
     (r"\betc\.(?=\s+[a-z])", "etcetera"),
     (r"~\s*(?=\w)", "about "),  # ~1 million, ~zero
+    (r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b", _spoken_iso_date),  # 2024-03-04
     (r"(\d)\s*%", r"\1 percent"),
     # $5–10M: "5 to 10 million dollars"
     (

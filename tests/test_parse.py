@@ -230,6 +230,8 @@ def test_issue_without_structure_is_an_episode_with_a_warning():
         ("The Batch Issue 12: Robots that cook", "The Batch", 12, "Robots that cook"),
         ("Issue #5: Hello", None, 5, "Hello"),
         ("We shipped issue #5 of the zine.", None, 5, None),  # a sentence: not a title
+        ("The Batch — March 6, 2024", "The Batch", 5, "March 6, 2024"),
+        ("Data Elixir - Issue 470", "Data Elixir", 470, None),
     ],
 )
 def test_a_numbered_first_line_is_the_title(first, newsletter, number, title):
@@ -308,6 +310,57 @@ def test_plain_text_whose_stories_open_with_title_lines():
     unnumbered = parse_text(IMPORT_AI_AS_TEXT, slug="import-ai")
     assert (unnumbered.title, unnumbered.number) == (None, None)
     assert unnumbered.preamble[0].startswith("Import AI 351: Robots")
+
+
+TLDR = """TLDR AI 2024-03-04
+
+Headlines & Launches
+
+Claude 3 is here (5 minute read)
+Anthropic released three new models. The largest beats GPT-4 on most benchmarks.
+
+Mistral Large (3 minute read)
+Mistral released its largest model through an API.
+
+Research & Innovation
+
+Genie: Generative Interactive Environments (12 minute read)
+Google DeepMind trained a model that turns images into playable worlds.
+
+Love TLDR? Tell your friends and get rewards!
+Want to advertise in TLDR? Reach 500,000 readers.
+If you don't want to receive future editions of TLDR AI, please unsubscribe.
+"""
+
+
+def test_tldr_items_open_with_their_reading_time():
+    issue = parse_text(TLDR, slug="tldr-ai-2024-03-04")
+    # The file's name ends with a date, not an issue number; the first line is the title.
+    assert (issue.newsletter, issue.number, issue.title) == ("TLDR AI", None, "March 4, 2024")
+    assert [(s.name, [(i.title, i.summary) for i in s.items]) for s in issue.sections] == [
+        (
+            "Headlines & Launches",
+            [
+                (
+                    "Claude 3 is here",
+                    "Anthropic released three new models. The largest beats GPT-4 on most "
+                    "benchmarks.",
+                ),
+                ("Mistral Large", "Mistral released its largest model through an API."),
+            ],
+        ),
+        (
+            "Research & Innovation",
+            [
+                (
+                    "Genie: Generative Interactive Environments",
+                    # The footer ("Love TLDR?", advertising, unsubscribing) is not read.
+                    "Google DeepMind trained a model that turns images into playable worlds.",
+                )
+            ],
+        ),
+    ]
+    assert issue.preamble == () and issue.warnings == ()
 
 
 def test_text_after_a_read_more_line_is_kept():

@@ -74,6 +74,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "See Figure 3, Figures 4 and Equation 2 in Section 5",
         ),
         ("big news 🎉 today ✔️", "big news today"),
+        ("on 2024-03-04, not 2024-13-01", "on March 4, 2024, not 2024-13-01"),
         (
             "the iterative/recursive ones, w/o seeds",
             "the iterative or recursive ones, without seeds",
