@@ -276,7 +276,7 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
             meta["title"] = m["title"].strip() or None
             meta["newsletter"] = squash(m["name"])
             rest = rest[1:]
-        elif (at := _title_heading(rest)) is not None or _numbered_title_line(first, slug_number):
+        elif (at := _title_heading(rest)) is not None or _title_line(first, slug_number):
             at = at or 0
             meta.update(_title_parts(squash(rest[at].text), slug_number))
             rest = rest[:at] + rest[at + 1 :]
@@ -332,14 +332,12 @@ def _title_parts(text: str, slug_number: int | None) -> dict:
     return parts
 
 
-def _numbered_title_line(text: str, slug_number: int | None) -> bool:
-    """Whether a first line is a title with an issue number or a date ("Weekly AI #18 —
-    March 10", "TLDR AI 2024-03-04"): short, not a sentence."""
+def _title_line(text: str, slug_number: int | None) -> bool:
+    """Whether a first line is a title that names an issue number or a newsletter and a
+    date ("Weekly AI #18 — March 10", "TLDR AI 2024-03-04"): short, not a sentence."""
     if len(text) > 150 or text.endswith((".", "!", "?")):
         return False
-    return "number" in _title_parts(squash(text), slug_number) or bool(
-        _DATED_TITLE.match(squash(text))
-    )
+    return bool(_title_parts(squash(text), slug_number).keys() & {"number", "newsletter"})
 
 
 def _title_heading(blocks: Sequence[Block]) -> int | None:
@@ -1000,7 +998,9 @@ def _events_label_form(
     """Events of an issue whose items end with a link label ("... Paper"), no authors.
 
     The ML Safety Newsletter form: Title Case title, text, "Paper"; "Other Recent ...
-    News/Papers" blocks of one-line items; "Other News" with "Title." lead-ins.
+    News/Papers" blocks of one-line items; "Other News" with "Title." lead-ins. An issue
+    with `marked` headings, or whose lines open items with "Title:", is read by its
+    blocks instead (`_events_label_blocks`).
     """
     text = "\n".join(b.text for b in blocks if b.level is None)
     if marked:
@@ -1055,8 +1055,9 @@ def _sections_from_other_blocks(events: Iterable[_Event]) -> Iterator[_Event]:
 
 
 def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
-    """Events of an issue whose headings are marked (Markdown, HTML), with no "(Authors)"
-    openings in its paragraphs: the markup carries the structure.
+    """Events of an issue whose blocks carry its structure, with no "(Authors)" openings
+    in its paragraphs: headings marked up (Markdown, HTML), or plain text whose stories
+    open with "Title:" lines and whose headings are in capitals ("NEWS").
 
     A heading is an item's title when it names one (`_names_item`) or reads as one
     (`_long_title`; before anything else, it is the issue's subtitle), else a section or
