@@ -36,6 +36,12 @@ def _spoken_iso_date(m: re.Match[str]) -> str:
 SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"<[^>]+>", " "),  # HTML tags
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
+    (r"\s*\[\d{1,3}\]", ""),  # footnote references: "as shown [1]"
+    (r"[-=_*~#]{3,}", " "),  # rules and separators: "-----", "====", "***"
+    (r"\b([CF])#", r"\1 sharp"),  # C#, F#
+    (r"(?<![\w.])\.NET\b", "dot net"),
+    (r"\b24/7\b", "24 7"),
+    (r"\b50/50\b", "50 50"),
     # URLs (not the punctuation after one): "available at <URL>" is "available online".
     (r"\s(?:at|on|via)\s+(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " online"),
     (r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " "),
@@ -48,6 +54,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bw\.r\.t\.?", "with respect to"),
     (r"\bcf\.", "compare"),
     (r"\betc\.(?=\s+[a-z])", "etcetera"),
+    (r"~~", " "),  # strikethrough marks
     (r"~\s*(?=\w)", "about "),  # ~1 million, ~zero
     (r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b", _spoken_iso_date),  # 2024-03-04
     (r"(\d)\s*%", r"\1 percent"),

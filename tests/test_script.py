@@ -75,6 +75,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("big news 🎉 today ✔️", "big news today"),
         ("on 2024-03-04, not 2024-13-01", "on March 4, 2024, not 2024-13-01"),
+        ("as shown [12]. Next", "as shown. Next"),
+        ("Intro\n\n-----\n\n=====\n\nEnd", "Intro\n\nEnd"),
+        ("C# and F# on .NET, 24/7, 50/50", "C sharp and F sharp on dot net, 24 7, 50 50"),
+        ("~~old~~ ~5", "old about 5"),
         (
             "the iterative/recursive ones, w/o seeds",
             "the iterative or recursive ones, without seeds",
