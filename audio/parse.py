@@ -1121,13 +1121,17 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
         yield held
 
 
-# An e-mail's buttons and footer lines, which a marked-up issue carries as blocks.
-_CHROME = re.compile(
-    r"(?i)(?:view (?:this (?:e-?mail|post|newsletter|issue) )?(?:in|on) (?:your |the )?"
+# An e-mail's buttons (one or a row of them) and its copyright line, which a marked-up
+# issue carries as blocks of their own.
+_BUTTON = (
+    r"(?:view (?:this (?:e-?mail|post|newsletter|issue) )?(?:in|on) (?:your |the )?"
     r"(?:browser|web)|open in (?:the )?app|read (?:it )?online|like|comments?|restack|share"
     r"|subscribe(?: now)?|upgrade to paid|unsubscribe|forward(?: to a friend)?|tweet"
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
-    r"|update your preferences)[.!]?$|©\s*(?:\d{4}|copyright)[^\n]{0,300}$"
+    r"|update your preferences)[.!]?"
+)
+_CHROME = re.compile(
+    rf"(?i){_BUTTON}(?:[\s|•·]+{_BUTTON})*$|©\s*(?:\d{{4}}|copyright)[^\n]{{0,300}}$"
 )
 # A short bold line that names what follows: "Robots that fold laundry:".
 _LEAD_IN_LINE = re.compile(r"(?P<title>[^.!?:\n]{3,100}[^\s.!?:]):$")
