@@ -155,6 +155,7 @@ def _looks_standalone(line: str) -> bool:
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_SETEXT = re.compile(r"^(=+|-+)\s*$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+_MD_FENCE = re.compile(r"^(`{3,}|~{3,})")
 _MD_TABLE_ROW = re.compile(r"^\|.*\|$")
 _MD_TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
@@ -165,9 +166,14 @@ _MD_EMPHASIS = re.compile(
 )
 
 
+# What is read in place of a code block: code read aloud is noise.
+CODE_NOTE = "There is a code example in the written issue."
+
+
 def read_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items, and
-    table rows (each a line of its own, its cells joined by commas, as a list item)."""
+    table rows (each a line of its own, its cells joined by commas, as a list item); a
+    fenced code block is CODE_NOTE."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     in_item = False
@@ -180,10 +186,18 @@ def read_markdown(text: str) -> list[Block]:
             paragraph.clear()
 
     lines = text.split("\n")
+    fence: str | None = None  # the "```" or "~~~" of the code block we are in
     for i, raw in enumerate(lines):
         line = raw.rstrip()
         stripped = re.sub(r"^\s{0,3}>\s?", "", line).strip()  # block quotes
-        if heading := _MD_HEADING.match(stripped):
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+        elif opening := _MD_FENCE.match(stripped):
+            flush()
+            fence = opening.group(1)
+            blocks.append(Block(CODE_NOTE))
+        elif heading := _MD_HEADING.match(stripped):
             flush()
             block = _markdown_inline(heading.group(2))
             if block.text:
@@ -324,6 +338,7 @@ class _HtmlBlocks(HTMLParser):
         self._skip = 0
         self._heading: int | None = None
         self._items = 0  # depth of <li> elements
+        self._pre: list[str] | None = None  # the text of the <pre> element we are in
 
     def _length(self) -> int:
         return sum(len(t) for t in self._text)
@@ -337,7 +352,10 @@ class _HtmlBlocks(HTMLParser):
         self._text, self._links = [], []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
+        if tag == "pre" and not self._skip and self._pre is None:
+            self._flush()
+            self._pre = []
+        elif tag in _SKIP_TAGS:
             self._skip += 1
         elif tag in _HEADING_TAGS:
             self._flush()
@@ -353,7 +371,10 @@ class _HtmlBlocks(HTMLParser):
             self._href.append((dict(attrs).get("href"), self._length()))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
+        if tag == "pre" and self._pre is not None:
+            text, self._pre = "".join(self._pre), None
+            self.blocks.extend([Block(CODE_NOTE)] if _is_code(text) else read_plain(text))
+        elif tag in _SKIP_TAGS:
             self._skip = max(0, self._skip - 1)
         elif tag in _HEADING_TAGS:
             self._flush()
@@ -368,12 +389,22 @@ class _HtmlBlocks(HTMLParser):
                 self._links.append((start, end, href))
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
+        if self._pre is not None:
+            self._pre.append(data)
+        elif not self._skip:
             self._text.append(data)
 
     def close(self) -> None:
         super().close()
         self._flush()
+
+
+def _is_code(text: str) -> bool:
+    """Whether preformatted text is code rather than prose (a plain-text newsletter
+    wrapped in <pre>): few sentences, or many of the symbols code is made of."""
+    sentences = len(re.findall(r"[a-z][.!?](?:\s|$)", text))
+    symbols = sum(text.count(c) for c in "{}[]();=<>#*/\\_|`$")
+    return sentences < 3 or symbols > 0.03 * len(text)
 
 
 def read_html(text: str) -> list[Block]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from audio.parse import load_issue, parse_text
-from audio.readers import detect_format, read_html, read_markdown
+from audio.readers import CODE_NOTE, detect_format, read_html, read_markdown
 
 FORMS = Path(__file__).resolve().parent / "data" / "forms"
 CASES = sorted(FORMS.iterdir())
@@ -278,3 +278,20 @@ def test_an_e_mail_from_a_newsletter_platform():
     text = repr(issue)
     for chrome in ("View in browser", "Like", "Restack", "Share", "Unsubscribe", "©", "Subscribe"):
         assert chrome not in text
+
+
+def test_code_is_not_read_aloud():
+    markdown = "Intro.\n\n```python\n# not a heading\nx = f(y) ** 2\n```\n\nAfter.\n"
+    assert [(b.text, b.level) for b in read_markdown(markdown)] == [
+        ("Intro.", None),
+        (CODE_NOTE, None),
+        ("After.", None),
+    ]
+    html = "<p>Intro.</p><pre><code>def f(x):\n    return x ** 2</code></pre><p>After.</p>"
+    assert [b.text for b in read_html(html)] == ["Intro.", CODE_NOTE, "After."]
+    # A plain-text newsletter that an e-mail wraps in <pre> is prose: it is read.
+    prose = "<pre>Notes\n\nWe read a paper. It was good. We liked it.\nMore soon.\n</pre>"
+    assert [b.text for b in read_html(prose)] == [
+        "Notes",
+        "We read a paper. It was good. We liked it. More soon.",
+    ]
