@@ -1225,7 +1225,8 @@ def _linked_opening(block: Block) -> list[_Event]:
     authors = m["by"] or m["paren"]
     opening = _Opening(_clean_title(block.text[:end]), _clean_authors(authors), None, url=url)
     body = block.text[m.end() :].strip()
-    body = body[:1].upper() + body[1:]  # "[Title](url): a harder version" -> "A harder"
+    if body[:1].islower() and not body[1:2].isupper():  # not "iOS", "eBay"
+        body = body[:1].upper() + body[1:]  # "[Title](url): a harder version" -> "A harder"
     return [opening, _Text(body, new_paragraph=True)] if body else [opening]
 
 

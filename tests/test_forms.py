@@ -280,6 +280,18 @@ def test_an_e_mail_from_a_newsletter_platform():
         assert chrome not in text
 
 
+def test_a_linked_lead_in_starts_its_text_with_a_capital_unless_the_word_has_one():
+    text = (
+        "# Apple #3\n\n## News\n\n"
+        "- [iPhone](https://a.b): iOS 18 is out.\n- [Mac](https://c.d): faster.\n"
+    )
+    (news,) = parse_text(text, slug="apple-3", fmt="markdown").sections
+    assert [(i.title, i.summary) for i in news.items] == [
+        ("iPhone", "iOS 18 is out."),
+        ("Mac", "Faster."),
+    ]
+
+
 def test_code_is_not_read_aloud():
     markdown = "Intro.\n\n```python\n# not a heading\nx = f(y) ** 2\n```\n\nAfter.\n"
     assert [(b.text, b.level) for b in read_markdown(markdown)] == [
