@@ -401,9 +401,11 @@ class _HtmlBlocks(HTMLParser):
 
 def _is_code(text: str) -> bool:
     """Whether preformatted text is code rather than prose (a plain-text newsletter
-    wrapped in <pre>): few sentences, or many of the symbols code is made of."""
+    wrapped in <pre>): few sentences, or many of the symbols code is made of (URLs
+    aside)."""
+    text = re.sub(r"\S+://\S+", "", text)
     sentences = len(re.findall(r"[a-z][.!?](?:\s|$)", text))
-    symbols = sum(text.count(c) for c in "{}[]();=<>#*/\\_|`$")
+    symbols = sum(text.count(c) for c in "{}[]();=<>\\|`$")
     return sentences < 3 or symbols > 0.03 * len(text)
 
 

@@ -37,7 +37,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"<[^>]+>", " "),  # HTML tags
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
     (r"\s*\[(?:\d{1,3}|\^[\w-]{1,20})\]", ""),  # footnote marks: "as shown [1]", "[^1]"
-    (r"[-=_*~#]{3,}", " "),  # rules and separators: "-----", "====", "***"
+    (r"(?:^|\s)[-=_*~#]{3,}(?=\s|$)", " "),  # rules and separators: "-----", "***"
     (r"\b([CF])#", r"\1 sharp"),  # C#, F#
     (r"(?<![\w.])\.NET\b", "dot net"),
     (r"\b24/7\b", "24 7"),

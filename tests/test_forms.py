@@ -302,8 +302,11 @@ def test_code_is_not_read_aloud():
     html = "<p>Intro.</p><pre><code>def f(x):\n    return x ** 2</code></pre><p>After.</p>"
     assert [b.text for b in read_html(html)] == ["Intro.", CODE_NOTE, "After."]
     # A plain-text newsletter that an e-mail wraps in <pre> is prose: it is read.
-    prose = "<pre>Notes\n\nWe read a paper. It was good. We liked it.\nMore soon.\n</pre>"
+    prose = (
+        "<pre>Notes\n\nWe read a paper (https://x.org/a_b?c=d#e). It was good. We liked it."
+        "\nMore soon.\n</pre>"
+    )
     assert [b.text for b in read_html(prose)] == [
         "Notes",
-        "We read a paper. It was good. We liked it. More soon.",
+        "We read a paper (https://x.org/a_b?c=d#e). It was good. We liked it. More soon.",
     ]

@@ -77,7 +77,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ("on 2024-03-04, not 2024-13-01", "on March 4, 2024, not 2024-13-01"),
         ("as shown [12]. Next", "as shown. Next"),
         ("as shown[^note-1].\n\n[^note-1]: The paper.", "as shown.\n\nThe paper."),
-        ("Intro\n\n-----\n\n=====\n\nEnd", "Intro\n\nEnd"),
+        ("Intro\n\n-----\n\n=====\n\nEnd *** now", "Intro\n\nEnd now"),
         ("C# and F# on .NET, 24/7, 50/50", "C sharp and F sharp on dot net, 24 7, 50 50"),
         ("~~old~~ ~5", "old about 5"),
         (
