@@ -1207,12 +1207,14 @@ _AFTER_HEADING_LINK = re.compile(r"\s*(?:\((?P<paren>[^()]{1,120})\)|by (?P<by>.
 _AFTER_LINKED_TITLE = re.compile(
     r"\s*(?:\((?P<paren>[^()]{1,120})\)|by (?P<by>[^:—–]{1,120}?))?\s*(?::|\s[—–-])\s+"
 )
+_TITLE_GOES_ON = re.compile(r"(?P<rest>(?:[^.!?:()]|(?<=\d)\.(?=\d)){1,60}):\s+")
 
 
 def _linked_opening(block: Block) -> list[_Event]:
     """An item that a paragraph opens with a link: "Title: text", "Title (Authors): text",
-    "Title by Authors - text" where Title is the link's text, or a block that is only a
-    link (a list line of them: one-line items); [] for any other block."""
+    "Title by Authors - text" where Title is the link's text (or begins with it: "Ruff
+    0.5 is out: text"), or a block that is only a link (a list line of them: one-line
+    items); [] for any other block."""
     if not block.links or block.links[0][0] != 0 or _labels_end(block.text) >= len(block.text):
         return []  # (or a line of link labels: "[Paper] [Code]")
     _, end, url = block.links[0]
@@ -1220,9 +1222,11 @@ def _linked_opening(block: Block) -> list[_Event]:
         title = _clean_title(block.text[:end]).rstrip(".")
         return [_Opening(title, None, None, url, brief=block.list_item)]
     m = _AFTER_LINKED_TITLE.match(block.text, end)
-    if not m or not 3 <= end <= 150:
+    if not m and (longer := _TITLE_GOES_ON.match(block.text, end)):
+        m, end = longer, longer.end("rest")  # "[Ruff](url) 0.5 is out: ..."
+    if not m or end > 150:
         return []
-    authors = m["by"] or m["paren"]
+    authors = m.groupdict().get("by") or m.groupdict().get("paren")
     opening = _Opening(_clean_title(block.text[:end]), _clean_authors(authors), None, url=url)
     body = block.text[m.end() :].strip()
     if body[:1].islower() and not body[1:2].isupper():  # not "iOS", "eBay"

@@ -160,7 +160,11 @@ _MD_TABLE_ROW = re.compile(r"^\|.*\|$")
 _MD_TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
+# A reference link's definition: "[ruff]: https://github.com/astral-sh/ruff "Ruff"".
+_MD_REF_DEFINITION = re.compile(
+    r"^\s{0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<url>[^\s>]+)>?(?:\s+[\"'(].*[\"')])?\s*$"
+)
 _MD_EMPHASIS = re.compile(
     r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)"
 )
@@ -173,7 +177,7 @@ CODE_NOTE = "There is a code example in the written issue."
 def read_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items, and
     table rows (each a line of its own, its cells joined by commas, as a list item); a
-    fenced code block is CODE_NOTE."""
+    fenced code block is CODE_NOTE; reference links ("[Ruff][ruff]") are resolved."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     in_item = False
@@ -186,9 +190,19 @@ def read_markdown(text: str) -> list[Block]:
             paragraph.clear()
 
     lines = text.split("\n")
+    references = {
+        m["label"].casefold(): m["url"] for m in map(_MD_REF_DEFINITION.match, lines) if m
+    }
+
+    def resolve(m: re.Match) -> str:  # "[Ruff][ruff]" -> "[Ruff](https://...)"
+        url = references.get((m[2] or m[1]).casefold())
+        return f"[{m[1]}]({url})" if url else m[1]
+
     fence: str | None = None  # the "```" or "~~~" of the code block we are in
     for i, raw in enumerate(lines):
-        line = raw.rstrip()
+        if fence is None and _MD_REF_DEFINITION.match(raw):
+            continue  # a reference link's URL: not text
+        line = _MD_REF_LINK.sub(resolve, raw.rstrip())
         stripped = re.sub(r"^\s{0,3}>\s?", "", line).strip()  # block quotes
         if fence is not None:
             if stripped.startswith(fence):
@@ -232,7 +246,6 @@ def _markdown_inline(text: str) -> Block:
     """Plain text of a Markdown line, with its links as spans; images are dropped."""
     text = re.sub(r"<!--.*?-->", "", text)
     text = re.sub(r"</?[A-Za-z][^>]*>", "", text)
-    text = _MD_REF_LINK.sub(r"\1", text)
     text = re.sub(r"`([^`]*)`", r"\1", text)
     # Links become placeholders first, so that emphasis around them ("**[Title](url)**")
     # is removed without touching the URLs.

@@ -310,3 +310,27 @@ def test_code_is_not_read_aloud():
         "Notes",
         "We read a paper (https://x.org/a_b?c=d#e). It was good. We liked it. More soon.",
     ]
+
+
+def test_markdown_reference_links_are_resolved_and_their_definitions_not_read():
+    text = """# Dev Digest #5
+
+## Tools
+
+1. [Ruff][ruff] 0.5 is out: it is faster again.
+2. [uv][] — a new package manager.
+
+[ruff]: https://github.com/astral-sh/ruff
+[uv]: <https://github.com/astral-sh/uv> "uv on GitHub"
+"""
+    blocks = read_markdown(text)
+    assert [(b.text, b.links) for b in blocks[2:]] == [
+        ("Ruff 0.5 is out: it is faster again.", ((0, 4, "https://github.com/astral-sh/ruff"),)),
+        ("uv — a new package manager.", ((0, 2, "https://github.com/astral-sh/uv"),)),
+    ]
+    # A linked title may be short ("uv"), or go on past its link up to the colon.
+    (tools,) = parse_text(text, slug="dev-digest-5", fmt="markdown").sections
+    assert [(i.title, i.url, i.summary) for i in tools.items] == [
+        ("Ruff 0.5 is out", "https://github.com/astral-sh/ruff", "It is faster again."),
+        ("uv", "https://github.com/astral-sh/uv", "A new package manager."),
+    ]
