@@ -1137,11 +1137,21 @@ _CHROME = re.compile(
 _LEAD_IN_LINE = re.compile(r"(?P<title>[^.!?:\n]{3,100}[^\s.!?:]):$")
 
 
+# Lead-ins that label a part of an item, not a new one ("Why it matters:").
+_PART_LABEL = re.compile(
+    r"(?i)(?:summary|tl;?dr|opinion|(?:my|our) take|why (?:it|this) matters|what'?s new"
+    r"|(?:key )?takeaways?|key points|details|background|context|bottom line|behind the news"
+    r"|we'?re thinking|read more|links?|notes?|update)$"
+)
+
+
 def _lead_in_opening(block: Block) -> list[_Event]:
-    """An item that a short line ending with ":" opens ("Tech Tales:"), not a list line;
-    [] for any other block."""
+    """An item that a short line ending with ":" opens ("Tech Tales:"), not a list line
+    nor a part's label ("Why it matters:"); [] for any other block."""
     m = _LEAD_IN_LINE.match(block.text)
     if block.list_item or not m or len(m["title"].split()) > 12:
+        return []
+    if _PART_LABEL.match(m["title"].replace("’", "'")):
         return []
     return [_Opening(_clean_title(m["title"]), None, None, _link_for(block, 0, m.end("title")))]
 

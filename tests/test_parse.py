@@ -261,6 +261,9 @@ ScienceAgentBench has 102 tasks. The best agent solves 32% of them.
 
 ***
 
+Why this matters:
+Folding is hard.
+
 Tech Tales:
 
 The Laundry Machine
@@ -292,7 +295,9 @@ def test_plain_text_whose_stories_open_with_title_lines():
         ),
         (
             "A benchmark for scientific agents",
-            "ScienceAgentBench has 102 tasks. The best agent solves 32% of them.",
+            # "Why this matters:" on a line of its own labels a part of the item.
+            "ScienceAgentBench has 102 tasks. The best agent solves 32% of them.\n\n"
+            "Why this matters:\n\nFolding is hard.",
         ),
         (
             "Tech Tales",
