@@ -588,6 +588,50 @@ def test_a_show_with_music_is_encoded_at_44_1_khz_throughout(tmp_path):
     assert intro["end_ms"] - intro["start_ms"] > 2000 + 3000  # the jingle, then the welcome
 
 
+def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
+    # A Markdown issue and an e-mail's HTML, shaped by their markup rather than like the
+    # samples: one chapter per segment, as ffprobe and mutagen read them, and the feed
+    # names each episode as podcast apps will show it.
+    folder = tmp_path / "others"
+    (folder / "issues").mkdir(parents=True)
+    for name in ("weekly-ai-017.md", "import-ai-350.html"):
+        shutil.copy2(ROOT / "tests" / "data" / "marked" / name, folder / "issues")
+    run(folder, "build", "--jobs", "2")
+    expected = {
+        "weekly-ai-017": [
+            "Introduction",
+            "Chinchilla revisited",
+            "Research: Benchmarks",
+            "Funding",
+            "News",
+            "Closing",
+        ],
+        "import-ai-350": [
+            "Introduction",
+            "Robots that fold laundry",
+            "A benchmark for scientific agents",
+            "Tech Tales",
+            "Closing",
+        ],
+    }
+    for slug, titles in expected.items():
+        record = manifest(folder, slug)
+        chapters = ffprobe(mp3_of(folder, slug), "-show_chapters")["chapters"]
+        assert [c["tags"]["title"] for c in chapters] == titles
+        assert [round(float(c["start_time"]) * 1000) for c in chapters] == [
+            c["start_ms"] for c in record["chapters"]
+        ]
+        tags = ID3(mp3_of(folder, slug))
+        assert [
+            tags[key].sub_frames["TIT2"].text[0] for key in sorted(tags) if key.startswith("CHAP")
+        ] == titles
+    parsed = podcastparser.parse("feed.xml", (folder / "output" / "feed.xml").open("rb"))
+    assert sorted(e["title"] for e in parsed["episodes"]) == [
+        "Import AI #350: Robots that fold laundry; a benchmark for scientific agents",
+        "Weekly AI #17: March 3, 2025",
+    ]
+
+
 def test_loudness_false_keeps_espeak_ngs_own_levels(tmp_path, decode_mp3):
     # For a show mastered elsewhere: no gain and no limiter, so the episode measures what
     # espeak-ng's own WAV of the same scripts measures (about -21 LUFS), not -16.
