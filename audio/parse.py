@@ -318,6 +318,9 @@ def _spoken_date(date: str) -> str:
 
 def _title_parts(text: str, slug_number: int | None) -> dict:
     """Title, and the newsletter and number when it names them, of a title line."""
+    if m := _TITLE_LINE.match(text):  # "[AN #99]: Title"
+        newsletter = _ABBREVIATED_NEWSLETTERS.get(m["abbr"])
+        return {"number": int(m["number"]), "title": m["title"].strip(), "newsletter": newsletter}
     m = _NUMBERED_HEADING.match(text)
     if not m and (bare := _BARE_NUMBERED_HEADING.match(text)):
         m = bare if int(bare["number"]) == slug_number else None

@@ -334,3 +334,16 @@ def test_markdown_reference_links_are_resolved_and_their_definitions_not_read():
         ("Ruff 0.5 is out", "https://github.com/astral-sh/ruff", "It is faster again."),
         ("uv", "https://github.com/astral-sh/uv", "A new package manager."),
     ]
+
+
+def test_the_title_heading_is_found_after_an_e_mails_first_lines():
+    html = (FORMS / "forms.html").read_text(encoding="utf-8")
+    html = html.replace("<body>", "<body><p><a href='https://x.y'>View in browser</a></p>", 1)
+    issue = parse_text(html, slug="forms", fmt="html")
+    assert (issue.number, issue.title, issue.newsletter) == (
+        99,
+        "Reading the forms of an issue",
+        "Alignment Newsletter",
+    )
+    assert issue.preamble == ("We are hiring a second editor this month.",)
+    assert [s.name for s in issue.sections] == ["Technical AI alignment", "News"]
