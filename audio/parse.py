@@ -1108,7 +1108,7 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
         if _CHROME.match(block.text) or not re.search(r"\w", block.text):
             continue  # buttons, a footer line, a separator ("***")
         if _strong_heading(block.text, ctx) and _is_heading_line(block.text, ctx):
-            held = None  # a plain-text heading in capitals, or a known name: "NEWS"
+            summarizer = None  # a plain-text heading in capitals, or a known name: "NEWS"
             yield _heading_event(block.text, None, ctx)
             continue
         started = True
@@ -1206,7 +1206,7 @@ def _heading_opening(block: Block) -> _Opening:
     if block.links and block.links[0][0] == 0:
         end = block.links[0][1]
         m = _AFTER_HEADING_LINK.fullmatch(text, end)
-        if m and end >= 3:
+        if m:
             authors = m["by"] or m["paren"]
             return _Opening(
                 _clean_title(text[:end]), _clean_authors(authors), None, url=block.links[0][2]
