@@ -625,7 +625,8 @@ def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
         assert [
             tags[key].sub_frames["TIT2"].text[0] for key in sorted(tags) if key.startswith("CHAP")
         ] == titles
-    parsed = podcastparser.parse("feed.xml", (folder / "output" / "feed.xml").open("rb"))
+    xml = (folder / "output" / "feed.xml").read_bytes()
+    parsed = podcastparser.parse("http://localhost:8000/feed.xml", io.BytesIO(xml))
     assert sorted(e["title"] for e in parsed["episodes"]) == [
         "Import AI #350: Robots that fold laundry; a benchmark for scientific agents",
         "Weekly AI #17: March 3, 2025",
