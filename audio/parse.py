@@ -17,9 +17,10 @@ where the form is lost; they are never the only way a heading is found.
 from __future__ import annotations
 
 import calendar
+import itertools
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -1014,9 +1015,11 @@ def _events_label_form(
     preamble, rest = _split_preamble(text)
     chunks = _split_on_labels(rest)
     if len(chunks) < 2 and not _OTHER_BLOCK.search(rest):
-        if sum(bool(_lead_in_opening(b)) for b in blocks) >= 2:
-            # Paragraphs on lines of their own, items opened by "Title:" lines.
-            yield from _events_label_blocks(blocks, ctx)
+        titles = _title_lines(blocks, ctx)
+        if sum(bool(_lead_in_opening(b)) for b in blocks) >= 2 or len(titles) >= 2:
+            # Paragraphs on lines of their own, items opened by "Title:" lines or by
+            # title lines over their text.
+            yield from _events_label_blocks(blocks, ctx, titles=titles)
             return
         # No item ends with a link label: there is no structure to find.
         yield _Text(text, new_paragraph=True)
@@ -1057,10 +1060,32 @@ def _sections_from_other_blocks(events: Iterable[_Event]) -> Iterator[_Event]:
     yield from pending
 
 
-def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
+def _title_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
+    """Indexes of the plain-text lines that title the paragraph under them: short,
+    title-like (`_is_heading_line`), not in capitals nor a known heading's name (those
+    are sections), and followed by a paragraph of at least two sentences' length."""
+    found = set()
+    for i, (block, after) in enumerate(itertools.pairwise(blocks)):
+        if (
+            block.level is None
+            and not block.list_item
+            and _is_heading_line(block.text, ctx)
+            and not _strong_heading(block.text, ctx)
+            and after.level is None
+            and not _is_heading_line(after.text, ctx)
+            and len(after.text) >= 60
+        ):
+            found.add(i)
+    return found
+
+
+def _events_label_blocks(
+    blocks: Sequence[Block], ctx: _Context, *, titles: Container[int] = ()
+) -> Iterator[_Event]:
     """Events of an issue whose blocks carry its structure, with no "(Authors)" openings
     in its paragraphs: headings marked up (Markdown, HTML), or plain text whose stories
-    open with "Title:" lines and whose headings are in capitals ("NEWS").
+    open with "Title:" lines or with the title lines at the indexes `titles`, and whose
+    headings are in capitals ("NEWS").
 
     A heading is an item's title when it names one (`_names_item`) or reads as one
     (`_long_title`; before anything else, it is the issue's subtitle), else a section or
@@ -1077,7 +1102,7 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
     held: _Opening | None = None  # an item's title, until the block after it is seen
     started = False  # whether anything came after the title
     summarizer: str | None = None  # the current item's
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if held is not None:
             if block.level is None and (m := _SUMMARIZED_BY.match(block.text)):
                 held = replace(held, summarizer=squash(m["name"]))
@@ -1112,6 +1137,10 @@ def _events_label_blocks(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Ev
             yield _heading_event(block.text, None, ctx)
             continue
         started = True
+        if index in titles:
+            summarizer = None
+            yield _Opening(_clean_title(block.text), None, None)
+            continue
         if found := _linked_opening(block) or _lead_in_opening(block):
             summarizer = found[0].summarizer
             yield from found

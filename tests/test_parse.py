@@ -368,6 +368,46 @@ def test_tldr_items_open_with_their_reading_time():
     assert issue.preamble == () and issue.warnings == ()
 
 
+def test_plain_text_whose_stories_have_title_lines_over_them():
+    text = """Weekly AI #18 — March 10, 2025
+
+Hi all! A short issue this week.
+
+RESEARCH
+
+A harder benchmark for code generation
+The benchmark has 1,000 problems written by hand. Models solve 30% of them.
+
+Scaling laws for robot learning
+Robots follow the same power laws as language models, up to a point.
+
+NEWS
+
+The lab raised money to build open tools. Its fellowship closes in April.
+"""
+    issue = parse_text(text, slug="weekly-ai-18")
+    assert issue.preamble == ("Hi all! A short issue this week.",)
+    assert [(s.name, [(i.title, i.summary) for i in s.items]) for s in issue.sections] == [
+        (
+            "Research",
+            [
+                (
+                    "A harder benchmark for code generation",
+                    "The benchmark has 1,000 problems written by hand. Models solve 30% of them.",
+                ),
+                (
+                    "Scaling laws for robot learning",
+                    "Robots follow the same power laws as language models, up to a point.",
+                ),
+            ],
+        ),
+        (
+            "News",
+            [("The lab raised money to build open tools", "Its fellowship closes in April.")],
+        ),
+    ]
+
+
 def test_text_after_a_read_more_line_is_kept():
     text = (
         "NEWS\n\nA Lab (Jane Doe): It raised money.\n\nRead more: Paper and Blog post\n\n"
