@@ -1063,7 +1063,7 @@ def _sections_from_other_blocks(events: Iterable[_Event]) -> Iterator[_Event]:
 def _title_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
     """Indexes of the plain-text lines that title the paragraph under them: short,
     title-like (`_is_heading_line`), not in capitals nor a known heading's name (those
-    are sections), and followed by a paragraph of at least two sentences' length."""
+    are sections), and followed by a paragraph of 60 characters or more."""
     found = set()
     for i, (block, after) in enumerate(itertools.pairwise(blocks)):
         if (
