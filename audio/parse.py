@@ -266,11 +266,8 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
         rest[0:1] = _split_run_in_title(rest[0])
     if rest and len(rest[0].text) < 300:
         first = rest[0].text
-        m = _TITLE_LINE.match(first)
-        if m:
-            meta["number"] = int(m["number"])
-            meta["title"] = m["title"].strip()
-            meta["newsletter"] = _ABBREVIATED_NEWSLETTERS.get(m["abbr"])
+        if _TITLE_LINE.match(first):
+            meta.update(_title_parts(first, slug_number))
             rest = rest[1:]
         elif (m := _NAMED_TITLE_LINE.match(first)) and not _ANCHOR.search(first):
             meta["number"] = int(m["number"])
