@@ -29,6 +29,7 @@ from audio.errors import IssueError
 from audio.fsutil import slugify
 from audio.model import Issue, Item, Link, Opinion, Section, Subsection
 from audio.readers import Block, Format, detect_format, read_blocks, squash
+from audio.script import written_dates
 
 # --------------------------------------------------------------------------- patterns
 
@@ -306,14 +307,6 @@ _DATED_TITLE = re.compile(
 )
 
 
-def _spoken_date(date: str) -> str:
-    """An ISO date as people write it ("2024-03-04" -> "March 4, 2024"); others as they are."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date)
-    if not m or not 1 <= int(m[2]) <= 12:
-        return date
-    return f"{calendar.month_name[int(m[2])]} {int(m[3])}, {m[1]}"
-
-
 def _title_parts(text: str, slug_number: int | None) -> dict:
     """Title, and the newsletter and number when it names them, of a title line."""
     if m := _TITLE_LINE.match(text):  # "[AN #99]: Title"
@@ -323,7 +316,7 @@ def _title_parts(text: str, slug_number: int | None) -> dict:
     if not m and (bare := _BARE_NUMBERED_HEADING.match(text)):
         m = bare if int(bare["number"]) == slug_number else None
     if not m and (dated := _DATED_TITLE.match(text)):
-        return {"newsletter": dated["name"].strip(), "title": _spoken_date(dated["date"])}
+        return {"newsletter": dated["name"].strip(), "title": written_dates(dated["date"])}
     if not m:
         return {"title": text.strip(" :") or None}
     parts = {"number": int(m["number"]), "title": m["title"].strip(" :") or None}

@@ -26,9 +26,21 @@ CITATION = r"\s*\(\s*(?:AN|MLSN)\s*#\s*\d+\s*(?:,\s*(?:AN|MLSN)?\s*#\s*\d+\s*)*\
 NEWSLETTERS = {"AN": "Alignment Newsletter", "MLSN": "ML Safety Newsletter"}
 
 
-def _spoken_iso_date(m: re.Match[str]) -> str:
-    """ "2024-03-04" as read aloud: "March 4, 2024"."""
+# A date as ISO 8601 writes it: 2024-03-04.
+ISO_DATE = r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b"
+
+
+def _long_date(m: re.Match[str]) -> str:
     return f"{calendar.month_name[int(m[2])]} {int(m[3])}, {m[1]}"
+
+
+def written_dates(text: str) -> str:
+    """`text` with its ISO dates as people write and say them.
+
+    >>> written_dates("2024-03-04, not 2024-13-01")
+    'March 4, 2024, not 2024-13-01'
+    """
+    return re.sub(ISO_DATE, _long_date, text)
 
 
 # (pattern, replacement) pairs applied in order by `to_speech`. Citations are dropped
@@ -56,7 +68,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\betc\.(?=\s+[a-z])", "etcetera"),
     (r"~~", " "),  # strikethrough marks
     (r"~\s*(?=\w)", "about "),  # ~1 million, ~zero
-    (r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b", _spoken_iso_date),  # 2024-03-04
+    (ISO_DATE, _long_date),  # 2024-03-04: March 4, 2024
     (r"(\d)\s*%", r"\1 percent"),
     # $5–10M: "5 to 10 million dollars"
     (
