@@ -407,9 +407,13 @@ def _drop_footer(blocks: list[Block]) -> list[Block]:
 def _events_author_form(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Event]:
     """Events of an issue whose items open with "Title (Authors) ...:"."""
     headings = _heading_lines(blocks, ctx)
+    titles = _title_lines(blocks, ctx)
     for i, block in enumerate(blocks):
         if block.level is not None:
             yield _heading_event(block.text, block.level, ctx, explicit=True)
+        elif i in titles:
+            # A story with no "(Authors)" among those with: "Title" over its text.
+            yield _Opening(_clean_title(block.text), None, None)
         elif i in headings:
             yield _heading_event(block.text, None, ctx)
         else:
@@ -1053,17 +1057,31 @@ def _sections_from_other_blocks(events: Iterable[_Event]) -> Iterator[_Event]:
 def _title_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
     """Indexes of the plain-text lines that title the paragraph under them: short,
     title-like (`_is_heading_line`), not in capitals nor a known heading's name (those
-    are sections), and followed by a paragraph of 60 characters or more."""
+    are sections), and followed by a paragraph of 60 characters or more that does not
+    open an item of its own ("Title (Authors): ..." under a subsection's name).
+
+    A numbered or bulleted line titles its paragraph too ("1. Title" over its story),
+    unless it follows another short list line: then it is one of a list.
+    """
     found = set()
     for i, (block, after) in enumerate(itertools.pairwise(blocks)):
+        before = blocks[i - 1] if i else None
+        one_of_a_list = (
+            block.list_item
+            and before is not None
+            and before.list_item
+            and _is_heading_line(before.text, ctx)
+        )
         if (
             block.level is None
-            and not block.list_item
+            and not one_of_a_list
             and _is_heading_line(block.text, ctx)
             and not _strong_heading(block.text, ctx)
             and after.level is None
+            and not after.list_item
             and not _is_heading_line(after.text, ctx)
             and len(after.text) >= 60
+            and not _openings(after.text)
         ):
             found.add(i)
     return found

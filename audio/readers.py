@@ -102,6 +102,8 @@ def read_plain(text: str) -> list[Block]:
     blocks: list[Block] = []
     for chunk in re.split(r"\n\s*\n", text):
         lines = [line for line in (squash(raw) for raw in chunk.splitlines()) if line]
+        if _heads_a_list(lines):
+            blocks.append(Block(lines.pop(0)))  # "QUICK HITS" over its bullets
         if _is_list(lines):
             blocks.extend(Block(_BULLET.sub("", line), list_item=True) for line in lines)
             continue
@@ -111,6 +113,16 @@ def read_plain(text: str) -> list[Block]:
                 Block(paragraph[bullet.end() :], list_item=True) if bullet else Block(paragraph)
             )
     return blocks
+
+
+def _heads_a_list(lines: list[str]) -> bool:
+    """Whether the first line, with no bullet, heads the bulleted lines under it."""
+    return (
+        len(lines) >= 2
+        and not _BULLET.match(lines[0])
+        and _looks_standalone(lines[0])
+        and all(_BULLET.match(line) for line in lines[1:])
+    )
 
 
 def _is_list(lines: list[str]) -> bool:

@@ -408,6 +408,113 @@ The lab raised money to build open tools. Its fellowship closes in April.
     ]
 
 
+NUMBERED_STORIES = """Last Week in AI #211
+
+Welcome back! Here is what happened in AI this week.
+
+TOP NEWS
+
+1. Anthropic releases a new model
+The company said the model is better at coding and long tasks. Early users report mixed results.
+Read more: https://example.com/a
+
+2. EU AI Act enters into force
+The first obligations apply from February 2025. Fines reach 7% of global turnover.
+
+RESEARCH
+
+• Scaling laws for sparse models{authors}
+The authors find that mixture-of-experts models follow a different curve.
+
+• A survey of interpretability methods
+A 90-page overview of mechanistic interpretability, with open problems.
+
+QUICK HITS
+- Nvidia stock rose 5% on Tuesday
+- Meta open-sourced a speech model
+"""
+
+
+@pytest.mark.parametrize("authors", ["", " (Smith et al.)"], ids=["no authors", "one with"])
+def test_numbered_and_bulleted_stories_under_headings_in_capitals(authors):
+    # One story with "(Authors)" among stories without: the others are still stories
+    # (with none, the issue is read in the other form; both give the same).
+    issue = parse_text(NUMBERED_STORIES.format(authors=authors), slug="lwai-211")
+    assert (issue.newsletter, issue.number) == ("Last Week in AI", 211)
+    structure = [
+        (s.name, [(i.title, i.authors, i.summary) for i in s.items]) for s in issue.sections
+    ]
+    assert structure == [
+        (
+            "Top news",
+            [
+                (
+                    "Anthropic releases a new model",
+                    None,
+                    "The company said the model is better at coding and long tasks. "
+                    "Early users report mixed results.",
+                ),
+                (
+                    "EU AI Act enters into force",
+                    None,
+                    "The first obligations apply from February 2025. "
+                    "Fines reach 7% of global turnover.",
+                ),
+            ],
+        ),
+        (
+            "Research",
+            [
+                (
+                    "Scaling laws for sparse models",
+                    "Smith et al." if authors else None,
+                    "The authors find that mixture-of-experts models follow a different curve.",
+                ),
+                (
+                    "A survey of interpretability methods",
+                    None,
+                    "A 90-page overview of mechanistic interpretability, with open problems.",
+                ),
+            ],
+        ),
+    ]
+    # "QUICK HITS" over its bullets is a heading, not one of the list.
+    (quick,) = issue.sections[1].subsections
+    assert (quick.name, [(i.title, i.summary) for i in quick.items]) == (
+        "Quick hits",
+        [("Nvidia stock rose 5% on Tuesday", "Meta open-sourced a speech model")],
+    )
+
+
+def test_a_list_of_short_lines_over_a_paragraph_is_not_a_story():
+    text = """RESEARCH
+
+A harder benchmark for code generation
+The benchmark has 1,000 problems written by hand. Models solve 30% of them.
+
+Scaling laws for robot learning
+Robots follow the same power laws as language models, up to a point.
+
+- Faster inference
+- Better tools
+
+In other news, the lab raised money to build open tools for everyone.
+"""
+    (research,) = parse_text(text, slug="x").sections
+    assert [(i.title, i.summary) for i in research.items] == [
+        (
+            "A harder benchmark for code generation",
+            "The benchmark has 1,000 problems written by hand. Models solve 30% of them.",
+        ),
+        (
+            "Scaling laws for robot learning",
+            "Robots follow the same power laws as language models, up to a point.\n\n"
+            "Faster inference\n\nBetter tools\n\n"
+            "In other news, the lab raised money to build open tools for everyone.",
+        ),
+    ]
+
+
 def test_text_after_a_read_more_line_is_kept():
     text = (
         "NEWS\n\nA Lab (Jane Doe): It raised money.\n\nRead more: Paper and Blog post\n\n"
