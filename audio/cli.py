@@ -20,7 +20,14 @@ import click
 from audio import pipeline
 from audio.config import SETTINGS_FILE, Config, load_config
 from audio.errors import AudioError
-from audio.fsutil import DEFAULT_ISSUES, DEFAULT_OUTPUT, Layout, find_issues, output_lock
+from audio.fsutil import (
+    DEFAULT_ISSUES,
+    DEFAULT_OUTPUT,
+    Layout,
+    find_issues,
+    issues_named,
+    output_lock,
+)
 from audio.script import structure
 from audio.workers import default_jobs, preforked, start_workers
 
@@ -71,9 +78,31 @@ class State:
 
 pass_state = click.make_pass_decorator(State)
 
-_issue_argument = click.argument(
-    "issue", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+
+class IssueFile(click.ParamType):
+    """An issue: a file's path, or the name of one in the issues folder (its episode's)."""
+
+    name = "issue"
+
+    def convert(self, value, param, ctx) -> Path:
+        path = Path(value)
+        if path.is_file():
+            return path
+        if path.is_dir():
+            self.fail(f"{value} is a folder, not an issue file", param, ctx)
+        if os.sep in value:
+            self.fail(f"no such file: {value}", param, ctx)
+        issues_dir = ctx.find_object(State).layout.issues if ctx else DEFAULT_ISSUES
+        found = issues_named(issues_dir, value)
+        if len(found) > 1:
+            names = ", ".join(p.name for p in found)
+            self.fail(f"several issues in {issues_dir}/ are called {value!r}: {names}", param, ctx)
+        if not found:
+            self.fail(f"no issue file {value!r} here or in {issues_dir}/", param, ctx)
+        return found[0]
+
+
+_issue_argument = click.argument("issue", type=IssueFile())
 
 
 @click.group(cls=AudioGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -130,7 +159,7 @@ _json_option = click.option(
 
 
 @cli.command()
-@click.argument("issues", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("issues", nargs=-1, type=IssueFile())
 @_jobs_option
 @_json_option
 @pass_state

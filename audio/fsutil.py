@@ -195,3 +195,15 @@ def find_issues(issues_dir: Path) -> tuple[Path, ...]:
             if p.is_file() and p.suffix.lower() in ISSUE_SUFFIXES and not p.name.startswith(".")
         )
     )
+
+
+def issues_named(issues_dir: Path, name: str) -> tuple[Path, ...]:
+    """The issue files in `issues_dir` called `name`: with or without their suffix, or by
+    their episode's name (slug), as in "alignment-newsletter-076"."""
+    if not issues_dir.is_dir():
+        return ()
+    return tuple(
+        path
+        for path in find_issues(issues_dir)
+        if name in (path.name, path.stem, slugify(path.stem, max_length=80))
+    )

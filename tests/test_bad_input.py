@@ -479,20 +479,20 @@ def test_unknown_voice_is_a_settings_error_before_rendering(folder):
         pytest.param(
             ["segments", "issues/nope.txt"],
             2,
-            r"Error: Invalid value for 'ISSUE': File 'issues/nope\.txt' does not exist\.",
+            r"Error: Invalid value for 'ISSUE': no such file: issues/nope\.txt$",
             id="missing-issue",
         ),
         pytest.param(
             ["build", "issues/nope.txt"],
             2,
             r"Error: Invalid value for '\[ISSUES\]\.\.\.': "
-            r"File 'issues/nope\.txt' does not exist\.",
+            r"no such file: issues/nope\.txt$",
             id="build-missing-issue",
         ),
         pytest.param(
             ["script", "issues"],
             2,
-            r"Error: Invalid value for 'ISSUE': File 'issues' is a directory\.",
+            r"Error: Invalid value for 'ISSUE': issues is a folder, not an issue file$",
             id="issue-is-a-folder",
         ),
         pytest.param(["bogus"], 2, r"Error: No such command 'bogus'\.", id="unknown-command"),

@@ -92,7 +92,7 @@ def _error_line(result) -> str:
 @pytest.mark.parametrize(
     "args, code, message",
     [
-        (["build", "nope.txt"], 2, r"File 'nope.txt' does not exist"),
+        (["build", "nope.txt"], 2, r"no issue file 'nope.txt' here or in .*/$"),
         (["segments"], 2, r"Missing argument 'ISSUE'"),
         (["bogus"], 2, r"No such command 'bogus'"),
         (["build", "--jobs", "0"], 2, r"--jobs"),
@@ -102,6 +102,26 @@ def test_usage_errors(runner, tmp_path, args, code, message):
     result = runner.invoke(cli, ["--issues", str(tmp_path), "--output", str(tmp_path), *args])
     assert result.exit_code == code
     assert re.search(message, _error_line(result))
+
+
+def test_an_issue_is_named_by_its_path_or_its_name_in_the_issues_folder(runner, tmp_path):
+    issues = tmp_path / "issues"
+    issues.mkdir()
+    (issues / "Weekly Notes 3.md").write_text("# Weekly Notes 3\n\nHello.\n", encoding="utf-8")
+    (issues / "twice.md").write_text("Hello.\n", encoding="utf-8")
+    (issues / "twice.txt").write_text("Hello.\n", encoding="utf-8")
+    base = ["--issues", str(issues), "--output", str(tmp_path / "out"), "segments", "--json"]
+    # The file's path, its name, its name without the suffix, or its episode's name.
+    for name in (str(issues / "Weekly Notes 3.md"), "Weekly Notes 3.md", "Weekly Notes 3"):
+        result = runner.invoke(cli, [*base, name], catch_exceptions=False)
+        assert (result.exit_code, result.output.count('"kind": "intro"')) == (0, 1), name
+    result = runner.invoke(cli, [*base, "weekly-notes-3"], catch_exceptions=False)
+    assert result.exit_code == 0 and '"01-intro"' in result.output
+    result = runner.invoke(cli, [*base, "twice"])
+    assert result.exit_code == 2
+    assert _error_line(result).endswith(
+        f"several issues in {issues}/ are called 'twice': twice.md, twice.txt"
+    )
 
 
 def test_bad_settings_are_one_line_naming_the_key(runner, tmp_path):
