@@ -43,6 +43,87 @@ def written_dates(text: str) -> str:
     return re.sub(ISO_DATE, _long_date, text)
 
 
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen")
+_TEENS += ("seventeen", "eighteen", "nineteen", "twenty")
+_TENS = ("tens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies")
+_TENS += ("eighties", "nineties")
+
+
+def _decade(m: re.Match[str]) -> str:
+    """ "1990s" -> "nineteen nineties", "1900s" -> "nineteen hundreds", "'90s" -> "nineties"
+    (espeak-ng says "nineteen hundred ninety z")."""
+    tens = int(m["tens"])
+    if not m["century"]:
+        return _TENS[tens - 1]
+    century = int(m["century"])
+    if tens:
+        return f"{_TEENS[century - 10]} {_TENS[tens - 1]}"
+    return "two thousands" if century == 20 else f"{_TEENS[century - 10]} hundreds"
+
+
+def _power(m: re.Match[str]) -> str:
+    """ "3e-4" -> "3 times 10 to the minus 4"; "10^6" -> "10 to the 6" (espeak-ng says "3
+    E 4", losing the sign, and "10 6")."""
+    sign = "minus " if m["sign"] in ("-", "−") else ""
+    base = f"{m['mantissa']} times 10" if m["mantissa"] else m["base"]
+    return f"{base} to the {sign}{int(m['exponent'])}"
+
+
+_FRACTIONS = {"1/2": "one half", "1/3": "one third", "2/3": "two thirds"}
+_FRACTIONS |= {"1/4": "one quarter", "3/4": "three quarters"}
+
+
+def _fraction(m: re.Match[str]) -> str:
+    """ "3/4" -> "three quarters", "7/10" -> "7 out of 10", "16/9" as it is (espeak-ng
+    says "slash")."""
+    fraction = f"{int(m[1])}/{int(m[2])}"
+    if fraction in _FRACTIONS:
+        return _FRACTIONS[fraction]
+    return f"{m[1]} out of {m[2]}" if int(m[1]) <= int(m[2]) else m[0]
+
+
+# Units after a number, as read aloud (espeak-ng spells most of them: "10 M S"): the
+# plural, and the singular after 1.
+_UNITS = {
+    "km/h": ("kilometers per hour", "kilometer per hour"),
+    "mph": ("miles per hour", "mile per hour"),
+    "KB": ("kilobytes", "kilobyte"),
+    "kB": ("kilobytes", "kilobyte"),
+    "MB": ("megabytes", "megabyte"),
+    "GB": ("gigabytes", "gigabyte"),
+    "TB": ("terabytes", "terabyte"),
+    "PB": ("petabytes", "petabyte"),
+    "ns": ("nanoseconds", "nanosecond"),
+    "µs": ("microseconds", "microsecond"),
+    "ms": ("milliseconds", "millisecond"),
+    "min": ("minutes", "minute"),
+    "mins": ("minutes", "minute"),
+    "hr": ("hours", "hour"),
+    "hrs": ("hours", "hour"),
+    "mg": ("milligrams", "milligram"),
+    "kg": ("kilograms", "kilogram"),
+    "mm": ("millimeters", "millimeter"),
+    "cm": ("centimeters", "centimeter"),
+    "km": ("kilometers", "kilometer"),
+    "kW": ("kilowatts", "kilowatt"),
+    "MW": ("megawatts", "megawatt"),
+    "GW": ("gigawatts", "gigawatt"),
+    "kWh": ("kilowatt hours", "kilowatt hour"),
+    "MWh": ("megawatt hours", "megawatt hour"),
+    "GWh": ("gigawatt hours", "gigawatt hour"),
+    "TWh": ("terawatt hours", "terawatt hour"),
+    "°C": ("degrees Celsius", "degree Celsius"),
+    "°F": ("degrees Fahrenheit", "degree Fahrenheit"),
+}
+_UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=True))
+
+
+def _unit(m: re.Match[str]) -> str:
+    """ "16GB" -> "16 gigabytes", "1 ms" -> "1 millisecond"."""
+    plural, singular = _UNITS[m["unit"]]
+    return f"{m['number']} {singular if m['number'] == '1' else plural}"
+
+
 # (pattern, replacement) pairs applied in order by `to_speech`. Citations are dropped
 # here; `to_speech(..., citations="read")` reads them instead (`spoken_citation`).
 SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
@@ -59,6 +140,13 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " "),
     (r"\[(?:Paper|Blog post|Code|Link|arXiv|Video|Slides|Github repo|PDF)\]", " "),  # link labels
     (CITATION, ""),  # ( AN #58 )
+    (r"(?<![\w&#])#(?=\d)", "number "),  # the #1 app
+    (r"\b[Nn]o\.(?=\s?\d)", "number"),  # No. 5
+    (r"\bpp\.(?=\s?\d)", "pages"),
+    (r"(?<![\w.])p\.(?=\s?\d)", "page"),
+    (r"\b[Vv]ol\.(?=\s?\d)", "volume"),
+    (r"\bca\.(?=\s?\d)", "circa"),
+    (r"\b([Aa])pprox\b\.?", r"\1pproximately"),
     (r"\bet al\b\.?", "and colleagues"),
     (r"\be\.g\.,?", "for example"),
     (r"\bi\.e\.,?", "that is"),
@@ -67,8 +155,29 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bcf\.", "compare"),
     (r"\betc\.(?=\s+[a-z])", "etcetera"),
     (r"~~", " "),  # strikethrough marks
-    (r"~\s*(?=\w)", "about "),  # ~1 million, ~zero
+    (r"~\s*(?=[\w$€£])", "about "),  # ~1 million, ~zero, ~$5
     (ISO_DATE, _long_date),  # 2024-03-04: March 4, 2024
+    # 3e-4, 10^6, 10^{25}, 2^-10
+    (
+        r"(?<![\w.])(?:(?P<mantissa>\d+(?:\.\d+)?)[eE]|(?P<base>\w+)\^\{?)\(?"
+        r"(?P<sign>[-−+]?)(?P<exponent>\d+)\b\)?(?(base)\}?)",
+        _power,
+    ),
+    (r"(?<![\w'’.,])(?P<century>1[1-9]|20)(?P<tens>\d)0s\b", _decade),  # 1990s, 2000s
+    # '90s, the 90s, her early 80s (not "in 30s", seconds)
+    (
+        r"(?:(?<![\w.])['’]|"
+        + "|".join(
+            rf"(?<=\b{word})"
+            for word in ("the ", "her ", "his ", "their ", "early ", "late ", "mid-")
+        )
+        + r")(?P<century>)(?P<tens>[1-9])0s\b",
+        _decade,
+    ),
+    (r"(?<![\w/.,])(\d{1,3})/(\d{1,3})(?![\w/]|[.,]\d)", _fraction),  # 3/4, 7/10
+    (rf"(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})(?![\w/])", _unit),
+    (r"\bFLOPs\b", "flops"),
+    (r"\bFLOP/s\b", "flop per second"),
     (r"(\d)\s*%", r"\1 percent"),
     # $5–10M: "5 to 10 million dollars"
     (

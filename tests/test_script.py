@@ -60,7 +60,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "from 70 million to 16 billion params on 5 billion to 500 billion tokens",
         ),
         ("an 8k context, 1T params", "an 8 thousand context, 1 trillion params"),
-        ("Llama-2-7B, A100 80GB", "Llama-2-7B, A100 80GB"),
+        ("Llama-2-7B, A100 80GB", "Llama-2-7B, A100 80 gigabytes"),
         ("Cost: $1.5M, up from $200k", "Cost: 1.5 million dollars, up from 200 thousand dollars"),
         ("raised $5–10M and $3B", "raised 5 to 10 million dollars and 3 billion dollars"),
         ("€3 bn, €1 or £2", "3 billion euros, 1 euro or 2 pounds"),
@@ -84,7 +84,37 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "the iterative/recursive ones, w/o seeds",
             "the iterative or recursive ones, without seeds",
         ),
-        ("TCP/IP at 5 km/h in src/audio/parse.py", "TCP/IP at 5 km per h in src/audio/parse.py"),
+        (
+            "TCP/IP at 5 km/h in src/audio/parse.py",
+            "TCP/IP at 5 kilometers per hour in src/audio/parse.py",
+        ),
+        # espeak-ng reads "3e-4" as "3 E 4", "10^6" as "10 6" and "1990s" as "nineteen
+        # hundred ninety z".
+        (
+            "lr 3e-4, 1.5E+3 steps, 10^6 or 10^{25} FLOPs, 2^-10, 5 FLOP/s",
+            "lr 3 times 10 to the minus 4, 1.5 times 10 to the 3 steps, 10 to the 6 or "
+            "10 to the 25 flops, 2 to the minus 10, 5 flop per second",
+        ),
+        (
+            "since the 1990s, the '80s, the 1900s, the 2000s, the mid-70s, her 20s",
+            "since the nineteen nineties, the eighties, the nineteen hundreds, the two "
+            "thousands, the mid-seventies, her twenties",
+        ),
+        ("done in 30s, 1000s of users", "done in 30s, 1000s of users"),
+        (
+            "3/4 and 1/2 of them; 7/10; 16/9; 12/03/2024",
+            "three quarters and one half of them; 7 out of 10; 16/9; 12/03/2024",
+        ),
+        (
+            "16GB, 1 GB, 500 ms, 1 ms, 3 min, 5 GW, 1.5 kWh, 25°C, 100 mph",
+            "16 gigabytes, 1 gigabyte, 500 milliseconds, 1 millisecond, 3 minutes, 5 "
+            "gigawatts, 1.5 kilowatt hours, 25 degrees Celsius, 100 miles per hour",
+        ),
+        ("the #1 app, No. 5, issue #3", "the number 1 app, number 5, issue number 3"),
+        (
+            "pp. 12, p. 7, vol. 3, ca. 1900, approx. 3, ~$5",
+            "pages 12, page 7, volume 3, circa 1900, approximately 3, about 5 dollars",
+        ),
     ],
 )
 def test_to_speech(raw, spoken):
