@@ -145,6 +145,11 @@ class Layout:
         """The directory of the episode's editable speech scripts."""
         return self.episode_dir(slug) / "scripts"
 
+    def scripts_written(self, slug: str) -> Path:
+        """The hashes of the scripts as the tool last wrote them, which tell the
+        editor's edits from the tool's text (`pipeline.sync_script`)."""
+        return self.scripts(slug) / ".written.json"
+
 
 LOCK_NAME = ".lock"
 

@@ -269,11 +269,12 @@ def _plan_episode(
         segments = make_segments(issue, script_options(config))
     previous = read_manifest(layout.manifest(issue.slug))
     records = {s["id"]: s for s in (previous or {}).get("segments", ())}
+    written = _read_written(layout.scripts_written(issue.slug))
     planned, notices = [], []
     for seg in segments:
         record = records.get(seg.id, {})
         script, script_sha, notice = sync_script(
-            layout.scripts(issue.slug), seg, record.get("script_sha")
+            layout.scripts(issue.slug), seg, written.get(seg.id) or record.get("script_sha")
         )
         if notice:
             notices.append(Notice(f"{issue.slug}: {notice}"))
@@ -284,11 +285,27 @@ def _plan_episode(
             # Not asked for: keep the published audio while it is in the store.
             key = kept if store.get(kept) is not None else key
         planned.append(PlannedSegment(seg, script, script_sha, spoken, key))
+    now_written = {**written, **{p.segment.id: p.script_sha for p in planned}}
+    if now_written != written:
+        text = json.dumps(now_written, indent=1, sort_keys=True) + "\n"
+        write_text_atomic(layout.scripts_written(issue.slug), text)
     empty = [p.segment.id for p in planned if not p.spoken.strip()]
     if empty:
         raise IssueError(f"{path}: segment {empty[0]} has an empty script")
     missing = tuple(p for p in planned if store.get(p.key) is None)
     return EpisodePlan(path, issue, tuple(planned), missing), notices
+
+
+def _read_written(path: Path) -> dict[str, str]:
+    """The hashes of the scripts as last written (`Layout.scripts_written`), by segment
+    id; none when the file is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def script_options(config: Config) -> ScriptOptions:
@@ -373,12 +390,19 @@ def sync_script(
     if edited:
         assert on_disk is not None
         notice = None
-        if written_sha is not None and _sha(generated) != written_sha:
+        if written_sha is None:
+            # Not known to be ours (an output folder from before the tool kept the
+            # hashes): an edit, kept; recorded as such from now on.
+            notice = (
+                f"segment {segment.id}: keeping {path} as your edit: it differs from the "
+                "issue's text (delete it to start again from the issue)"
+            )
+        elif _sha(generated) != written_sha:
             notice = (
                 f"segment {segment.id}: the issue changed since you edited its script; "
                 f"keeping your edit ({path})"
             )
-        return on_disk.strip(), written_sha or _sha(on_disk), notice
+        return on_disk.strip(), written_sha or _sha(generated), notice
     if on_disk != generated:
         write_text_atomic(path, generated)
     return generated.strip(), _sha(generated), None

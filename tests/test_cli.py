@@ -169,6 +169,38 @@ def test_script_writes_scripts_without_rendering(runner, tmp_path):
     assert not list(out.rglob("*.mp3"))
 
 
+def test_script_again_follows_the_issue_and_keeps_edits(runner, tmp_path):
+    issue = tmp_path / "issues" / "notes-3.md"
+    issue.parent.mkdir()
+    issue.write_text("# Notes #3\n\nHello, listeners.\n", encoding="utf-8")
+    args = ["--issues", str(issue.parent), "--output", str(tmp_path / "out"), "script", "notes-3"]
+    runner.invoke(cli, args, catch_exceptions=False)
+    scripts = tmp_path / "out" / "notes-3" / "scripts"
+    outro = scripts / "02-outro.txt"
+    outro.write_text("Goodbye from the editor.\n", encoding="utf-8")
+    issue.write_text("# Notes #3\n\nHello, readers.\n", encoding="utf-8")
+    result = runner.invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0 and "segment" not in result.output
+    # The issue's fix reaches the script the tool wrote; the editor's edit stays.
+    assert "Hello, readers." in (scripts / "01-intro.txt").read_text(encoding="utf-8")
+    assert outro.read_text(encoding="utf-8") == "Goodbye from the editor.\n"
+
+
+def test_a_script_not_known_to_be_the_tools_is_kept_with_a_warning(runner, tmp_path):
+    issue = tmp_path / "issues" / "notes-3.md"
+    issue.parent.mkdir()
+    issue.write_text("# Notes #3\n\nHello, listeners.\n", encoding="utf-8")
+    scripts = tmp_path / "out" / "notes-3" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "02-outro.txt").write_text("Goodbye from the editor.\n", encoding="utf-8")
+    args = ["--issues", str(issue.parent), "--output", str(tmp_path / "out"), "script", "notes-3"]
+    first = runner.invoke(cli, args, catch_exceptions=False)
+    assert "segment 02-outro: keeping " in first.output
+    again = runner.invoke(cli, args, catch_exceptions=False)
+    assert "segment" not in again.output
+    assert (scripts / "02-outro.txt").read_text(encoding="utf-8") == "Goodbye from the editor.\n"
+
+
 def _broken_voice_list():
     raise KeyError("a bug")
 

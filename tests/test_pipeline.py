@@ -361,6 +361,48 @@ def test_hand_edited_script_survives_a_rebuild(workspace):
     assert script.read_text(encoding="utf-8").startswith("That was issue seventy-six.")
 
 
+SHORT_ISSUE = """Weekly Notes #3
+
+Hello, listeners.
+
+NEWS
+
+A new model
+The lab released a new model today, and it is better at reading aloud than the last one.
+
+A new benchmark
+The benchmark has a thousand problems, each written by hand and checked twice.
+"""
+
+
+def test_an_edit_made_after_script_survives_every_build(tmp_path):
+    # The editor reviews the scripts before the first build and edits one: the builds
+    # after keep it, while the others follow the issue.
+    issue = tmp_path / "issues" / "notes-3.txt"
+    issue.parent.mkdir()
+    issue.write_text(SHORT_ISSUE, encoding="utf-8")
+    scripts = tmp_path / "output" / "notes-3" / "scripts"
+    run(tmp_path, "script", "notes-3")
+    intro = scripts / "01-intro.txt"
+    intro.write_text("Weekly Notes, issue three, read by the editor.\n", encoding="utf-8")
+    for change in ("", "better at reading aloud", "better at speaking"):
+        if change:
+            issue.write_text(SHORT_ISSUE.replace("better at reading aloud", change))
+        result = run(tmp_path, "build")
+        assert intro.read_text(encoding="utf-8") == (
+            "Weekly Notes, issue three, read by the editor.\n"
+        )
+        assert "Warning" not in result.stderr  # the intro's source did not change
+        assert (change or "better at reading aloud") in (
+            scripts / "02-section-news.txt"
+        ).read_text()
+    # The intro's own source changes: the edit is kept, and the editor is told.
+    issue.write_text(SHORT_ISSUE.replace("Hello, listeners.", "Hello, readers."))
+    result = run(tmp_path, "build")
+    assert intro.read_text(encoding="utf-8").endswith("read by the editor.\n")
+    assert "segment 01-intro: the issue changed since you edited its script" in result.stderr
+
+
 def test_segments_json_is_the_structure(built):
     result = run(built, "segments", "--json", "issues/alignment-newsletter-076.txt")
     doc = json.loads(result.stdout)
