@@ -1149,7 +1149,7 @@ def _events_label_blocks(
             summarizer = None
             yield _Opening(_clean_title(block.text), None, None)
             continue
-        if found := _linked_opening(block) or _lead_in_opening(block):
+        if found := _linked_opening(block) or _lead_in_opening(block) or _bold_opening(block):
             summarizer = found[0].summarizer
             yield from found
             continue
@@ -1172,6 +1172,7 @@ _BUTTON = (
 )
 _CHROME = re.compile(
     rf"(?i){_BUTTON}(?:[\s|•·]+{_BUTTON})*$|©\s*(?:\d{{4}}|copyright)[^\n]{{0,300}}$"
+    r"|thanks for reading [^\n]{1,80}?[!.] subscribe for free[^\n]{0,120}$"  # Substack's box
 )
 # A short bold line that names what follows: "Robots that fold laundry:".
 _LEAD_IN_LINE = re.compile(r"(?P<title>[^.!?:\n]{3,100}[^\s.!?:]):$")
@@ -1194,6 +1195,27 @@ def _lead_in_opening(block: Block) -> list[_Event]:
     if _PART_LABEL.match(m["title"].replace("’", "'")):
         return []
     return [_Opening(_clean_title(m["title"]), None, None, _link_for(block, 0, m.end("title")))]
+
+
+def _bold_opening(block: Block) -> list[_Event]:
+    """An item that a paragraph or list line opens with a bold title: "**Title.** Text",
+    "**Title:** text", "**Title** - text"; not a part's label ("**Why it matters:**")
+    nor bold words that begin a sentence; [] for any other block."""
+    if not block.lead:
+        return []
+    bold, rest = block.text[: block.lead], block.text[block.lead :]
+    after = re.match(r"(?:\s*[:.]|\s+[—–-])?\s*", rest)
+    title = bold.strip().rstrip(":.—–- ").strip()
+    body = rest[after.end() :].strip()
+    ended = bold.rstrip()[-1:] in (".", ":", "!", "?") or after.group().strip()
+    if not (title and body and ended) or len(title.split()) > 15 or len(title) > 150:
+        return []
+    if _PART_LABEL.match(title.replace("’", "'")) or _PLAIN_OPINION.match(f"{title}:"):
+        return []
+    if body[:1].islower() and not body[1:2].isupper():
+        body = body[:1].upper() + body[1:]
+    url = _link_for(block, 0, len(title))
+    return [_Opening(_clean_title(title), None, None, url), _Text(body, new_paragraph=True)]
 
 
 _SUMMARIZED_BY = re.compile(

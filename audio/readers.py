@@ -25,6 +25,7 @@ class Block:
     level: int | None = None
     links: tuple[tuple[int, int, str], ...] = ()
     list_item: bool = False  # a bullet or numbered line: never a heading
+    lead: int = 0  # the length of the bold text that opens it ("**Title.** Text"), if any
 
 
 def squash(text: str) -> str:
@@ -177,6 +178,7 @@ _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 _MD_REF_DEFINITION = re.compile(
     r"^\s{0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<url>[^\s>]+)>?(?:\s+[\"'(].*[\"')])?\s*$"
 )
+_MD_BOLD_LEAD = re.compile(r"\s*(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_EMPHASIS = re.compile(
     r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)"
 )
@@ -269,7 +271,9 @@ def _markdown_inline(text: str) -> Block:
         found.append((_strip_emphasis(m.group(1)), m.group(2)))
         return f"\x00{len(found) - 1}\x00"
 
-    text = _strip_emphasis(_MD_LINK.sub(hold, text))
+    text = _MD_LINK.sub(hold, text)
+    bold = _MD_BOLD_LEAD.match(text)
+    text = _strip_emphasis(text)
     pieces: list[str] = []
     links: list[tuple[int, int, str]] = []
     length = 0
@@ -281,7 +285,17 @@ def _markdown_inline(text: str) -> Block:
             piece = label
         pieces.append(piece)
         length += len(piece)
-    return _squash_block("".join(pieces), links)
+    block = _squash_block("".join(pieces), links)
+    if bold:
+        labels = re.sub("\x00(\\d+)\x00", lambda m: found[int(m[1])][0], bold[2])
+        block = _with_lead(block, _strip_emphasis(labels))
+    return block
+
+
+def _with_lead(block: Block, bold: str) -> Block:
+    """`block`, knowing that `bold` (as written) is the bold text it opens with."""
+    lead = squash(bold)
+    return replace(block, lead=len(lead)) if lead and block.text.startswith(lead) else block
 
 
 def _strip_emphasis(text: str) -> str:
@@ -348,6 +362,7 @@ _BLOCK_TAGS = {
     "center",
 }
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_VOID_TAGS = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template", "svg", "iframe"}
 
 
@@ -364,6 +379,8 @@ class _HtmlBlocks(HTMLParser):
         self._heading: int | None = None
         self._items = 0  # depth of <li> elements
         self._pre: list[str] | None = None  # the text of the <pre> element we are in
+        self._bold: int | None = None  # where the bold text that opens the block ends
+        self._hidden: tuple[str, int] | None = None  # a hidden element's tag and depth
 
     def _length(self) -> int:
         return sum(len(t) for t in self._text)
@@ -372,11 +389,40 @@ class _HtmlBlocks(HTMLParser):
         text = "".join(self._text)
         if text.strip():
             block = _squash_block(text, self._links, self._heading)
+            if block.text and self._bold:
+                block = _with_lead(block, text[: self._bold])
             if block.text:
                 self.blocks.append(replace(block, list_item=self._items > 0))
-        self._text, self._links = [], []
+        self._text, self._links, self._bold = [], [], None
+
+    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        """Whether the element starting (or ending) here is, or is in, one not shown: an
+        e-mail's preheader ("display: none"), `hidden`, or `aria-hidden`, which screen
+        readers pass over too."""
+        if self._hidden is not None:
+            hidden, depth = self._hidden
+            if tag == hidden:
+                depth += 1 if attrs is not None else -1
+                self._hidden = (hidden, depth) if depth else None
+            return True
+        if attrs is None or tag in _VOID_TAGS:
+            return False
+        values = dict(attrs)
+        style = re.sub(r"\s+", "", (values.get("style") or "").lower())
+        if (
+            "hidden" in values
+            or (values.get("aria-hidden") or "").lower() == "true"
+            or re.search(r"display:none|visibility:hidden|mso-hide:all", style)
+        ):
+            self._hidden = (tag, 1)
+            return True
+        return False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._hides(tag, attrs):
+            return
+        if tag in ("b", "strong") and self._bold is None and not "".join(self._text).strip():
+            self._bold = -1  # ends where the element does
         if tag == "pre" and not self._skip and self._pre is None:
             self._flush()
             self._pre = []
@@ -396,6 +442,10 @@ class _HtmlBlocks(HTMLParser):
             self._href.append((dict(attrs).get("href"), self._length()))
 
     def handle_endtag(self, tag: str) -> None:
+        if self._hides(tag, None):
+            return
+        if tag in ("b", "strong") and self._bold == -1:
+            self._bold = self._length()
         if tag == "pre" and self._pre is not None:
             text, self._pre = "".join(self._pre), None
             self.blocks.extend([Block(CODE_NOTE)] if _is_code(text) else read_plain(text))
@@ -414,6 +464,8 @@ class _HtmlBlocks(HTMLParser):
                 self._links.append((start, end, href))
 
     def handle_data(self, data: str) -> None:
+        if self._hidden is not None:
+            return
         if self._pre is not None:
             self._pre.append(data)
         elif not self._skip:

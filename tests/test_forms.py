@@ -347,3 +347,60 @@ def test_the_title_heading_is_found_after_an_e_mails_first_lines():
     )
     assert issue.preamble == ("We are hiring a second editor this month.",)
     assert [s.name for s in issue.sections] == ["Technical AI alignment", "News"]
+
+
+BOLD_LEADS_MD = """# Weekly AI #19
+
+Hello all.
+
+## News
+
+**OpenAI raises prices.** The API now costs more for long contexts.
+
+**Why it matters:** long contexts are where agents live.
+
+**Google releases Gemma:** open weights, in two sizes.
+
+- **Mistral** - a new small model.
+- **Meta** – a speech model that runs on phones.
+
+**Note** that we skipped last week.
+"""
+
+BOLD_LEADS_HTML = """<html><body>
+<div style="display: none; max-height: 0">Your weekly dose of AI, plus a hiring update</div>
+<span aria-hidden="true">&#847; &zwnj; &#847;</span>
+<h1>Weekly AI #19</h1>
+<p hidden>A preview line no reader sees.</p>
+<p>Hello all.</p>
+<h2>News</h2>
+<p><strong>OpenAI raises prices.</strong> The API now costs more for long contexts.</p>
+<p><b>Why it matters:</b> long contexts are where agents live.</p>
+<p><strong>Google releases Gemma</strong>: open weights, in two sizes.</p>
+<ul><li><b>Mistral</b> - a new small model.</li>
+<li><b>Meta</b> – a speech model that runs on phones.</li></ul>
+<p><b>Note</b> that we skipped last week.</p>
+<p>Thanks for reading Weekly AI! Subscribe for free to receive new posts.</p>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "text, fmt", [(BOLD_LEADS_MD, "markdown"), (BOLD_LEADS_HTML, "html")], ids=["md", "html"]
+)
+def test_a_bold_title_opens_an_item_and_hidden_text_is_not_read(text, fmt):
+    issue = parse_text(text, slug="weekly-ai-19", fmt=fmt)
+    # An e-mail's hidden preheader and the platform's "Subscribe" box are not read.
+    assert issue.preamble == ("Hello all.",)
+    (news,) = issue.sections
+    assert [(i.title, i.summary) for i in news.items] == [
+        (
+            "OpenAI raises prices",
+            # A bold part's label ("Why it matters:") stays in its item.
+            "The API now costs more for long contexts.\n\n"
+            "Why it matters: long contexts are where agents live.",
+        ),
+        ("Google releases Gemma", "Open weights, in two sizes."),
+        ("Mistral", "A new small model."),
+        # Bold words that begin a sentence open nothing.
+        ("Meta", "A speech model that runs on phones.\n\nNote that we skipped last week."),
+    ]
