@@ -1010,9 +1010,13 @@ def _events_label_form(
     chunks = _split_on_labels(rest)
     if len(chunks) < 2 and not _OTHER_BLOCK.search(rest):
         titles = _title_lines(blocks, ctx)
-        if sum(bool(_lead_in_opening(b)) for b in blocks) >= 2 or len(titles) >= 2:
+        lead_ins = sum(bool(_lead_in_opening(b)) for b in blocks)
+        headings = sum(
+            _strong_heading(b.text, ctx) and _is_heading_line(b.text, ctx) for b in blocks
+        )
+        if lead_ins >= 2 or len(titles) >= 2 or headings + bool(titles or lead_ins) >= 2:
             # Paragraphs on lines of their own, items opened by "Title:" lines or by
-            # title lines over their text.
+            # title lines over their text, or text under headings in capitals.
             yield from _events_label_blocks(blocks, ctx, titles=titles)
             return
         # No item ends with a link label: there is no structure to find.

@@ -515,6 +515,27 @@ In other news, the lab raised money to build open tools for everyone.
     ]
 
 
+def test_headings_in_capitals_give_sections_over_stories_without_titles():
+    one_story = "Notes #3\n\nHello.\n\nNEWS\n\nA new model\n" + "It reads aloud well. " * 4
+    issue = parse_text(one_story, slug="notes-3")
+    assert [(s.name, [i.title for i in s.items]) for s in issue.sections] == [
+        ("News", ["A new model"])
+    ]
+    untitled = (
+        "Notes #3\n\nHello.\n\nNEWS\n\nThe lab released a model. It reads well.\n\n"
+        "RESEARCH\n\nRobots follow power laws. It was a surprise.\n"
+    )
+    issue = parse_text(untitled, slug="notes-3")
+    assert (issue.preamble, issue.warnings) == (("Hello.",), ())
+    assert [(s.name, [(i.title, i.summary) for i in s.items]) for s in issue.sections] == [
+        ("News", [("The lab released a model", "It reads well.")]),
+        ("Research", [("Robots follow power laws", "It was a surprise.")]),
+    ]
+    # One heading alone is not enough: the text is read in order.
+    issue = parse_text("Notes #3\n\nHello.\n\nNEWS\n\nThe lab released a model.\n", slug="n")
+    assert issue.sections == () and issue.warnings
+
+
 def test_text_after_a_read_more_line_is_kept():
     text = (
         "NEWS\n\nA Lab (Jane Doe): It raised money.\n\nRead more: Paper and Blog post\n\n"
