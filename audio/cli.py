@@ -447,7 +447,7 @@ def check(state: State) -> None:
         click.echo(f"{len(problems)} problem(s) in {state.layout.output}/", err=True)
         raise click.exceptions.Exit(1)
     episodes = len(pipeline.published_episodes(state.layout))
-    click.echo(f"OK: {episodes} episodes, feed valid")
+    click.echo(f"OK: {episodes} episode(s), feed valid")
 
 
 @cli.command()

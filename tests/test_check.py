@@ -106,7 +106,7 @@ def test_the_command_says_ok(built):
     result = run(built, "check")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == "OK: 1 episodes, feed valid\n"
+    assert result.stdout == "OK: 1 episode(s), feed valid\n"
 
 
 def test_the_command_lists_problems_and_fails(built, output):
