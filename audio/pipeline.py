@@ -534,7 +534,7 @@ def publish_episode(
     folder = layout.episode_dir(slug)
     transcripts = (folder / feed_io.TRANSCRIPT_VTT, folder / feed_io.TRANSCRIPT_SRT)
     if not (current and all(path.is_file() for path in transcripts)):
-        _write_transcripts(folder, chapters, parts)  # else they are what they would be
+        _write_transcripts(folder, chapters, parts, plan.segments)  # else as they would be
     chapters_doc = chapter_io.chapters_json(chapters, title=title)
     _write_if_changed(
         layout.episode_dir(slug) / "chapters.json",
@@ -623,11 +623,21 @@ def _record_frames(record: dict) -> int:
     return round((record["end_ms"] - record["start_ms"]) / 1000 / stitch.FRAME_SECONDS)
 
 
-def _write_transcripts(folder: Path, chapters: Sequence[Chapter], parts: Sequence[Part]) -> None:
-    """Write the episode's WebVTT and SRT transcripts from its parts' sentence marks."""
-    cues = transcript.cues_for_episode(
-        [(c.start_ms, part.marks) for c, part in zip(chapters, parts, strict=True)]
-    )
+def _write_transcripts(
+    folder: Path,
+    chapters: Sequence[Chapter],
+    parts: Sequence[Part],
+    segments: Sequence[PlannedSegment],
+) -> None:
+    """Write the episode's WebVTT and SRT transcripts from its parts' sentence marks,
+    in the scripts' words (not the lexicon's respellings)."""
+    timed = []
+    for chapter, part, planned in zip(chapters, parts, segments, strict=True):
+        marks = part.marks
+        if planned.spoken != planned.script:
+            marks = transcript.written_marks(marks, planned.script)
+        timed.append((chapter.start_ms, marks))
+    cues = transcript.cues_for_episode(timed)
     _write_if_changed(folder / feed_io.TRANSCRIPT_VTT, transcript.webvtt(cues).encode("utf-8"))
     _write_if_changed(folder / feed_io.TRANSCRIPT_SRT, transcript.srt(cues).encode("utf-8"))
 

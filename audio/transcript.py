@@ -10,14 +10,15 @@ into `Cue`s (the episode page and `check` do). Nothing here touches files.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 # Raise it whenever the same marks give other cues or other text, so that published
 # transcripts are written again (the pipeline keeps them while an episode is unchanged).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the written words, not the lexicon's respellings
 MAX_CUE_CHARS = 84
 LINE_CHARS = 42
 
@@ -31,6 +32,9 @@ class Timed(Protocol):
     def end_ms(self) -> int: ...
     @property
     def text(self) -> str: ...
+
+
+M = TypeVar("M", bound=Timed)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,60 @@ def cues_for_episode(
                 start, end = offset + mark.start_ms, offset + max(mark.end_ms, mark.start_ms)
                 cues.extend(_timed_pieces(start, end, text, max_chars))
     return _without_overlaps(sorted(cues, key=lambda c: c.start_ms))
+
+
+def written_marks(marks: Sequence[M], written: str) -> list[M]:
+    """A segment's `marks` (dataclasses, such as `speech.Mark`) in the words of
+    `written`, its script before the lexicon respelled them ("Roe hin" is "Rohin" again).
+
+    The spoken and the written words are aligned (difflib), and each mark gets the
+    written words its spoken words stand for. Where a respelling made espeak-ng see a
+    sentence end ("E. U." for "EU"), the marks it split are one again.
+
+    >>> from audio.speech import Mark
+    >>> spoken = [Mark(0, 900, "Roe hin met the E."), Mark(900, 1000, "U."),
+    ...           Mark(1000, 1500, "Ann throw pick agreed.")]
+    >>> for mark in written_marks(spoken, "Rohin met the EU. Anthropic agreed."):
+    ...     print(mark)
+    Mark(start_ms=0, end_ms=1000, text='Rohin met the EU.')
+    Mark(start_ms=1000, end_ms=1500, text='Anthropic agreed.')
+    """
+    written_words = written.split()
+    spoken_words = [word for mark in marks for word in mark.text.split()]
+    if spoken_words == written_words or not spoken_words:
+        return list(marks)
+    owner = [k for k, mark in enumerate(marks) for _ in mark.text.split()]
+    words: list[list[str]] = [[] for _ in marks]
+    matcher = difflib.SequenceMatcher(None, spoken_words, written_words, autojunk=False)
+    for _, i1, i2, j1, j2 in matcher.get_opcodes():
+        for j in range(j1, j2):
+            # Spread the written words of a changed stretch over its spoken words.
+            i = i1 + (j - j1) * (i2 - i1) // (j2 - j1) if i2 > i1 else i1 - 1
+            words[owner[min(max(i, 0), len(owner) - 1)]].append(written_words[j])
+    result: list[M] = []
+    carried: M | None = None  # a mark that a respelling ended too early
+    for mark, found in zip(marks, words, strict=True):
+        spoken, text = mark.text, " ".join(found)
+        if carried is not None:
+            text = f"{carried.text} {text}".strip()
+            mark = replace(mark, start_ms=carried.start_ms, text=text)
+            carried = None
+        elif not text and result:  # its words went to the mark before
+            result[-1] = replace(result[-1], end_ms=max(result[-1].end_ms, mark.end_ms))
+            continue
+        else:
+            mark = replace(mark, text=text)
+        if not text or (_ends_sentence(spoken) and not _ends_sentence(text)):
+            carried = mark
+            continue
+        result.append(mark)
+    if carried is not None:
+        result.append(carried)
+    return result
+
+
+def _ends_sentence(text: str) -> bool:
+    return re.search(r"""[.!?]["'”’)\]]*$""", text.rstrip()) is not None
 
 
 def clean_cue_text(text: str) -> str:

@@ -599,6 +599,11 @@ def test_a_lexicon_change_re_renders_exactly_the_segments_with_the_word(workspac
     assert sorted(r["id"] for r in episode["rendered"]) == expected
     assert manifest(workspace, slug)["guid"] == guid
     assert "Roe-hin" not in "".join(p.read_text(encoding="utf-8") for p in scripts.glob("*.txt"))
+    # The transcripts have the written words too, with as many cues as before.
+    for name, parse in (("transcript.vtt", parse_vtt), ("transcript.srt", parse_srt)):
+        cues = parse((workspace / "output" / slug / name).read_text(encoding="utf-8"))
+        text = " ".join(c.text for c in cues)
+        assert "Roe-hin" not in text and text.count("Rohin") >= len(expected)
 
 
 def test_a_show_with_music_is_encoded_at_44_1_khz_throughout(tmp_path):

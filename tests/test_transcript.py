@@ -19,6 +19,7 @@ from audio.transcript import (
     split_cue_text,
     srt,
     webvtt,
+    written_marks,
 )
 
 LONG = (
@@ -190,3 +191,24 @@ def test_parse_srt():
     assert parse_srt(text) == (Cue(0, 1250, "One"), Cue(3_600_000, 3_601_000, "Two"))
     with pytest.raises(ValueError, match="line 2"):
         parse_srt("1\n00:00:00.000 --> 00:00:01.000\nOne\n")
+
+
+def test_marks_in_the_written_words_of_the_script():
+    # The lexicon respelled "Rohin", "GPT-3" and "EU"; the spoken "E. U." even ended a
+    # sentence for espeak-ng. The marks keep their times and say what the script says.
+    spoken = [
+        Mark(0, 1000, "Roe hin tested GPT three."),
+        Mark(1000, 1500, "The E."),
+        Mark(1500, 1600, "U."),
+        Mark(1600, 2500, "AI Act, says Roe hin, is long."),
+        Mark(2500, 3000, "Done."),
+    ]
+    script = "Rohin tested GPT-3.\n\nThe EU AI Act, says Rohin, is long. Done."
+    assert written_marks(spoken, script) == [
+        Mark(0, 1000, "Rohin tested GPT-3."),
+        Mark(1000, 2500, "The EU AI Act, says Rohin, is long."),
+        Mark(2500, 3000, "Done."),
+    ]
+    # Nothing respelled: the very same marks.
+    same = [Mark(0, 10, "One two."), Mark(10, 20, "Three.")]
+    assert written_marks(same, "One two.\n\nThree.") == same
