@@ -59,7 +59,7 @@ from typing import Any, Literal
 
 from audio.config import SETTINGS_FILE, Config, load_config
 from audio.fsutil import write_text_atomic
-from audio.script import apply_lexicon
+from audio.script import spoken_text
 
 # Targets: a cold build within 1.5 times the physical limit and at least 3 times faster
 # than the naive way; a no-op build within 5 % and a re-render within 10 % of a cold
@@ -414,7 +414,7 @@ def _episode_texts(episode_dir: Path, config: Config) -> list[tuple[dict, str]]:
     return [
         (
             record,
-            apply_lexicon(
+            spoken_text(
                 (scripts / f"{record['id']}.txt").read_text(encoding="utf-8").strip(),
                 config.lexicon,
             ),

@@ -41,10 +41,10 @@ from audio.parse import load_issue
 from audio.render import RenderJob, render_segments
 from audio.script import (
     ScriptOptions,
-    apply_lexicon,
     episode_description,
     episode_title,
     make_segments,
+    spoken_text,
 )
 from audio.store import Rendition, Store, segment_key
 from audio.workers import fork_more
@@ -278,7 +278,7 @@ def _plan_episode(
         )
         if notice:
             notices.append(Notice(f"{issue.slug}: {notice}"))
-        spoken = apply_lexicon(script, config.lexicon)
+        spoken = spoken_text(script, config.lexicon)
         key = segment_key(spoken, rendition(config, seg.kind))
         kept = record.get("key")
         if only is not None and seg.id not in only and kept and store.get(key) is None:

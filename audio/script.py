@@ -303,6 +303,40 @@ def spoken_authors(authors: str) -> str:
 # --------------------------------------------------------------------------- lexicon
 
 
+# Words espeak-ng misreads in running text ("ICML" is "ikmel", "arXiv" is "ar ziv"),
+# respelled as it reads them right: letters with dots between them, and no dot after
+# the last (which before a capital would end the sentence).
+# A show's own lexicon entry for one of these words wins.
+ENGINE_LEXICON = (
+    ("AAAI", "triple A.I"),
+    ("AISI", "A.I.S.I"),
+    ("CAIS", "C.A.I.S"),
+    ("CIRL", "C.I.R.L"),
+    ("EMNLP", "E.M.N.L.P"),
+    ("FLI", "F.L.I"),
+    ("ICCV", "I.C.C.V"),
+    ("ICLR", "I.C.L.R"),
+    ("ICML", "I.C.M.L"),
+    ("LLaMA", "llama"),
+    ("OSTP", "O.S.T.P"),
+    ("RLAIF", "R.L.A.I.F"),
+    ("SaaS", "sass"),
+    ("arXiv", "archive"),
+)
+
+
+def spoken_text(script: str, lexicon: Iterable[tuple[str, str]]) -> str:
+    """What is synthesized for `script`: the show's `lexicon` applied, over
+    `ENGINE_LEXICON`.
+
+    >>> spoken_text("CIRL, at ICML, by Rohin.", [("Rohin", "Roe-hin")])
+    'C.I.R.L, at I.C.M.L, by Roe-hin.'
+    >>> spoken_text("At ICML.", [("ICML", "Icky mel")])
+    'At Icky mel.'
+    """
+    return apply_lexicon(script, (dict(ENGINE_LEXICON) | dict(lexicon)).items())
+
+
 def apply_lexicon(text: str, lexicon: Iterable[tuple[str, str]]) -> str:
     """Replace whole, case-sensitive words by their respellings.
 

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from audio.config import Config
 from audio.parse import load_issue
 from audio.script import (
     CITATION_MODES,
+    ENGINE_LEXICON,
     ScriptOptions,
     apply_lexicon,
     episode_title,
     lexicon_words_in,
     make_segments,
     spoken_authors,
+    spoken_text,
     to_speech,
 )
 
@@ -322,3 +326,17 @@ def test_a_marked_up_newsletter_reads_as_its_structure():
         "Bernhard Schölkopf's opinion: I think this matters for RLHF too, that is the reward "
         "model's size."
     )
+
+
+@pytest.mark.parametrize("word, respelling", ENGINE_LEXICON, ids=[w for w, _ in ENGINE_LEXICON])
+def test_each_engine_respelling_changes_how_espeak_ng_reads_the_word(word, respelling):
+    # In running text where espeak-ng misreads the word (how it reads capitals depends
+    # on the words around them): the respelling is read otherwise, so it is not there
+    # for nothing.
+    def phonemes(text: str) -> str:
+        sentences = f"At {text} and NeurIPS."
+        command = ["espeak-ng", "-q", "-v", Config().voice, "--ipa", sentences]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    assert phonemes(respelling) != phonemes(word)
+    assert spoken_text(f"At {word}, then {word}.", ()) == f"At {respelling}, then {respelling}."
