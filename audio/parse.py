@@ -151,6 +151,7 @@ _FOOTER = re.compile(
     r"(?:^|\s)(?:FEEDBACK\b|PODCAST\b|"
     r"(?i:An audio podcast version of the \w[\w ]{0,40}is available|Copyright ©|"
     r"Love [\w ]{1,30}\? Tell your friends|Want to advertise (?:in|with) |"
+    r"Forward (?:this|it) (?:e-?mail |newsletter |issue )?to a friend|"
     r"If you (?:don't|do not) want to receive future |"
     r"Want to change how you receive these emails|You are receiving this (?:e-?mail|because)|"
     r"unsubscribe from this list|Our mailing address is))"
@@ -1110,6 +1111,7 @@ def _events_label_blocks(
     """
     deepest = max((b.level for b in blocks if b.level is not None), default=0)
     levels = len({b.level for b in blocks if b.level is not None})
+    beside_items = _beside_items(blocks, deepest, ctx)
     highlights_level: int | None = None
     held: _Opening | None = None  # an item's title, until the block after it is seen
     started = False  # whether anything came after the title
@@ -1131,7 +1133,9 @@ def _events_label_blocks(
             under_highlights = highlights_level is not None and block.level > highlights_level
             if under_highlights or (name not in ctx.levels and _names_item(block)):
                 held = _heading_opening(block)
-            elif name not in ctx.levels and _long_title(block, deepest, levels):
+            elif name not in ctx.levels and (
+                _long_title(block, deepest, levels) or index in beside_items
+            ):
                 # A title before anything else is the issue's subtitle, else an item's.
                 held = _heading_opening(block) if started else None
                 if held is None:
@@ -1169,7 +1173,8 @@ def _events_label_blocks(
 # issue carries as blocks of their own.
 _BUTTON = (
     r"(?:view (?:this (?:e-?mail|post|newsletter|issue) )?(?:in|on) (?:your |the )?"
-    r"(?:browser|web)|open in (?:the )?app|read (?:it )?online|like|comments?|restack|share"
+    r"(?:browser|web)|(?:view|read) (?:it |this (?:e-?mail|post|newsletter|issue) )?online"
+    r"|open in (?:the )?app|like|comments?|restack|share"
     r"|subscribe(?: now)?|upgrade to paid|unsubscribe|forward(?: to a friend)?|tweet"
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
     r"|update your preferences)[.!]?"
@@ -1250,6 +1255,32 @@ def _long_title(block: Block, deepest: int, levels: int) -> bool:
     if _OTHER_RECENT.match(text):
         return False
     return levels >= 2 and block.level == deepest and len(text.split()) >= 4
+
+
+def _beside_items(blocks: Sequence[Block], deepest: int, ctx: _Context) -> set[int]:
+    """Indexes of the short headings at the deepest level that are items' titles all the
+    same, because a heading beside them (under the same heading) is a long one: "OpenAI
+    launches o3-mini" after "DeepSeek R1 shakes up the market"; with two or more levels
+    of headings only, as for `_long_title`."""
+    found: set[int] = set()
+    if len({b.level for b in blocks if b.level is not None}) < 2:
+        return found
+    groups: list[list[int]] = [[]]  # the deepest headings under each heading above them
+    for index, block in enumerate(blocks):
+        if block.level == deepest:
+            groups[-1].append(index)
+        elif block.level is not None:
+            groups.append([])
+    for group in groups:
+        named = [
+            k
+            for k in group
+            if squash(blocks[k].text).casefold() not in ctx.levels
+            and not _OTHER_RECENT.match(blocks[k].text.strip())
+        ]
+        if len(named) >= 2 and any(len(blocks[k].text.split()) >= 4 for k in named):
+            found.update(named)
+    return found
 
 
 def _heading_opening(block: Block) -> _Opening:

@@ -191,7 +191,8 @@ CODE_NOTE = "There is a code example in the written issue."
 def read_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items, and
     table rows (each a line of its own, its cells joined by commas, as a list item); a
-    fenced code block is CODE_NOTE; reference links ("[Ruff][ruff]") are resolved."""
+    fenced code block is CODE_NOTE; reference links ("[Ruff][ruff]") are resolved; YAML
+    front matter (a static site's "title:", "date:") is not read."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     in_item = False
@@ -203,7 +204,7 @@ def read_markdown(text: str) -> list[Block]:
                 blocks.append(replace(block, list_item=in_item))
             paragraph.clear()
 
-    lines = text.split("\n")
+    lines = _without_front_matter(text.split("\n"))
     references = {
         m["label"].casefold(): m["url"] for m in map(_MD_REF_DEFINITION.match, lines) if m
     }
@@ -254,6 +255,16 @@ def read_markdown(text: str) -> list[Block]:
             paragraph.append(stripped)
     flush()
     return blocks
+
+
+def _without_front_matter(lines: list[str]) -> list[str]:
+    """`lines` without the YAML front matter at their top, between two "---" lines."""
+    if not lines or lines[0].strip() != "---":
+        return lines
+    for end, line in enumerate(lines[1:60], start=1):
+        if line.strip() in ("---", "..."):
+            return lines[end + 1 :]
+    return lines
 
 
 def _markdown_inline(text: str) -> Block:

@@ -82,6 +82,24 @@ def _fraction(m: re.Match[str]) -> str:
     return f"{m[1]} out of {m[2]}" if int(m[1]) <= int(m[2]) else m[0]
 
 
+_MONEY = {"$": ("dollar", "cent"), "€": ("euro", "cent"), "£": ("pound", "penny")}
+
+
+def _money_and_cents(m: re.Match[str]) -> str:
+    """ "$4.40" -> "4 dollars and 40 cents", "$0.05" -> "5 cents" (espeak-ng says "4
+    point 4 0")."""
+    unit, small = _MONEY[m[1]]
+    whole, cents = m[2], int(m[3])
+    if small == "penny":
+        small = "penny" if cents == 1 else "pence"
+    else:
+        small = small if cents == 1 else f"{small}s"
+    if whole.replace(",", "").strip("0") == "":
+        return f"{cents} {small}"
+    big = f"{whole} {unit}" if whole == "1" else f"{whole} {unit}s"
+    return big if cents == 0 else f"{big} and {cents} {small}"
+
+
 # Units after a number, as read aloud (espeak-ng spells most of them: "10 M S"): the
 # plural, and the singular after 1.
 _UNITS = {
@@ -199,6 +217,11 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bEq\.(?=\s*\(?\d)", "Equation"),
     (r"\bSec\.(?=\s*\d)", "Section"),
     (r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+", ""),  # emoji and symbols
+    # $4.40, €0.50, £2.99 (not $1.10 million)
+    (
+        r"([$€£])\s?(\d[\d,]*)\.(\d\d)(?![\d.]|\s?(?:million|billion|trillion|thousand)\b)",
+        _money_and_cents,
+    ),
     (r"\$\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 dollars"),
     (r"(?<![\d.,])1 dollars\b", "1 dollar"),
     (r"€\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 euros"),

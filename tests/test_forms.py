@@ -404,3 +404,44 @@ def test_a_bold_title_opens_an_item_and_hidden_text_is_not_read(text, fmt):
         # Bold words that begin a sentence open nothing.
         ("Meta", "A speech model that runs on phones.\n\nNote that we skipped last week."),
     ]
+
+
+def test_front_matter_is_not_read_and_short_headings_beside_long_ones_are_items():
+    text = """---
+title: "AI Weekly #88"
+date: 2025-02-03
+---
+
+# AI Weekly #88: Reasoning models everywhere
+
+Hey friends.
+
+## Top stories
+
+### DeepSeek R1 shakes up the market
+DeepSeek released R1, an open reasoning model.
+
+### OpenAI launches o3-mini
+The new model is available to free users.
+
+*That's it for this week! Forward this to a friend who'd enjoy it.*
+
+[Unsubscribe](https://x.example/u) | [View online](https://x.example/88)
+"""
+    issue = parse_text(text, slug="ai-weekly-88", fmt="markdown")
+    assert (issue.number, issue.title) == (88, "Reasoning models everywhere")
+    assert issue.preamble == ("Hey friends.",)
+    (top,) = issue.sections
+    assert (top.name, [(i.title, i.summary) for i in top.items]) == (
+        "Top stories",
+        [
+            ("DeepSeek R1 shakes up the market", "DeepSeek released R1, an open reasoning model."),
+            (
+                # Three words, but at the level of the items' titles: not a subsection.
+                "OpenAI launches o3-mini",
+                # The invitation to forward the e-mail and the buttons are not read.
+                "The new model is available to free users.\n\nThat's it for this week!",
+            ),
+        ],
+    )
+    assert top.subsections == ()

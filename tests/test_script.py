@@ -116,6 +116,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("the #1 app, No. 5, issue #3", "the number 1 app, number 5, issue number 3"),
         (
+            "$4.40 per million, $0.50, $0.01, $1.00, €2.50, £0.99, $1,000.50, $1.10M",
+            "4 dollars and 40 cents per million, 50 cents, 1 cent, 1 dollar, 2 euros and 50 "
+            "cents, 99 pence, 1,000 dollars and 50 cents, 1.10 million dollars",
+        ),
+        (
             "pp. 12, p. 7, vol. 3, ca. 1900, approx. 3, ~$5",
             "pages 12, page 7, volume 3, circa 1900, approximately 3, about 5 dollars",
         ),
