@@ -1191,7 +1191,10 @@ _LEAD_IN_LINE = re.compile(r"(?P<title>[^.!?:\n]{3,100}[^\s.!?:]):$")
 _PART_LABEL = re.compile(
     r"(?i)(?:summary|tl;?dr|opinion|(?:my|our) take|why (?:it|this) matters|what'?s new"
     r"|(?:key )?takeaways?|key points|details|background|context|bottom line|behind the news"
-    r"|we'?re thinking|read more|links?|notes?|update)$"
+    r"|we'?re thinking|read more|links?|notes?|update"
+    r"|in (?:this|today'?s) (?:issue|edition|newsletter|e-?mail)|this week|today|also|plus"
+    r"|(?:programming|editor'?s|housekeeping) notes?|sponsor(?:ed)?(?: by)?|p\.?s\.?"
+    r"|reminder|announcement)$"
 )
 
 

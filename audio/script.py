@@ -551,14 +551,17 @@ def _intro(issue: Issue, options: ScriptOptions) -> str:
 
 
 def _overview(issue: Issue) -> str:
-    """What the episode covers: "In the highlights: A and B. Then: X, Y, and Z." """
+    """What the episode covers: "In the highlights: A and B. Then: X, Y, and Z.", or "In
+    this issue: X and Y." ("In this episode", when the issue's own words said "In this
+    issue")."""
     parts = []
     titles = [i.title.rstrip(".") for i in issue.highlights]
     if titles:
         parts.append(_sentence("In the highlights: " + _spoken_list(titles)))
     names = [s.name for s in issue.sections if s.name]
     if names:
-        lead = "Then" if titles else "In this issue"
+        said = any(p.casefold().startswith("in this issue") for p in issue.preamble)
+        lead = "Then" if titles else "In this episode" if said else "In this issue"
         parts.append(_sentence(f"{lead}: " + _spoken_list(names)))
     return " ".join(parts)
 

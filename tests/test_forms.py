@@ -13,6 +13,7 @@ import pytest
 
 from audio.parse import load_issue, parse_text
 from audio.readers import CODE_NOTE, detect_format, read_html, read_markdown
+from audio.script import make_segments
 
 FORMS = Path(__file__).resolve().parent / "data" / "forms"
 CASES = sorted(FORMS.iterdir())
@@ -445,3 +446,19 @@ The new model is available to free users.
         ],
     )
     assert top.subsections == ()
+
+
+def test_an_in_this_issue_line_is_read_in_the_introduction_not_as_an_item():
+    html = """<html><body>
+<h1>Policy Brief #12</h1>
+<p><strong>In this issue:</strong> the EU AI Act's codes, and US export controls.</p>
+<h2>Europe</h2><h3>Codes of practice published</h3><p>The AI Office published a draft.</p>
+<h2>United States</h2><h3>New export controls</h3><p>Commerce tightened the rules.</p>
+</body></html>"""
+    issue = parse_text(html, slug="policy-brief-12", fmt="html")
+    assert issue.highlights == ()
+    assert issue.preamble == ("In this issue: the EU AI Act's codes, and US export controls.",)
+    assert [s.name for s in issue.sections] == ["Europe", "United States"]
+    intro = make_segments(issue)[0].script
+    # The episode's own overview does not say "In this issue" a second time.
+    assert intro.endswith("In this episode: Europe and United States.")
