@@ -1148,6 +1148,8 @@ def _events_label_blocks(
             continue
         if _CHROME.match(block.text) or not re.search(r"\w", block.text):
             continue  # buttons, a footer line, a separator ("***")
+        if _call_to_action(block):
+            continue  # "Read the draft", a link that says only where it goes
         if _strong_heading(block.text, ctx) and _is_heading_line(block.text, ctx):
             summarizer = None  # a plain-text heading in capitals, or a known name: "NEWS"
             yield _heading_event(block.text, None, ctx)
@@ -1183,6 +1185,25 @@ _CHROME = re.compile(
     rf"(?i){_BUTTON}(?:[\s|•·]+{_BUTTON})*$|©\s*(?:\d{{4}}|copyright)[^\n]{{0,300}}$"
     r"|thanks for reading [^\n]{1,80}?[!.] subscribe for free[^\n]{0,120}$"  # Substack's box
 )
+# What a link says when it is only a way to somewhere else: "Read the draft", "Sign up".
+_CALL_TO_ACTION = re.compile(
+    r"(?i)(?:read|see|view|watch|listen|learn|find out|sign up|register|apply|download|get"
+    r"|try|explore|click|join|rsvp|donate|check out|go to|more)\b[^.!?:]{0,40}[.!?]?"
+)
+
+
+def _call_to_action(block: Block) -> bool:
+    """Whether a paragraph (not a list line, which may be an item's linked title) is one
+    link, and its text only a call to follow it ("Read the draft", "Register here")."""
+    linked = sum(end - start for start, end, _ in block.links)
+    return (
+        not block.list_item
+        and linked >= 0.9 * len(block.text)
+        and len(block.text.split()) <= 6
+        and bool(_CALL_TO_ACTION.fullmatch(block.text))
+    )
+
+
 # A short bold line that names what follows: "Robots that fold laundry:".
 _LEAD_IN_LINE = re.compile(r"(?P<title>[^.!?:\n]{3,100}[^\s.!?:]):$")
 

@@ -453,12 +453,17 @@ def test_an_in_this_issue_line_is_read_in_the_introduction_not_as_an_item():
 <h1>Policy Brief #12</h1>
 <p><strong>In this issue:</strong> the EU AI Act's codes, and US export controls.</p>
 <h2>Europe</h2><h3>Codes of practice published</h3><p>The AI Office published a draft.</p>
+<p><a href="https://example.eu/code">Read the draft</a></p>
 <h2>United States</h2><h3>New export controls</h3><p>Commerce tightened the rules.</p>
 </body></html>"""
     issue = parse_text(html, slug="policy-brief-12", fmt="html")
     assert issue.highlights == ()
     assert issue.preamble == ("In this issue: the EU AI Act's codes, and US export controls.",)
     assert [s.name for s in issue.sections] == ["Europe", "United States"]
+    # A link that only says "Read the draft" is not read.
+    assert [(i.title, i.summary) for i in issue.sections[0].items] == [
+        ("Codes of practice published", "The AI Office published a draft.")
+    ]
     intro = make_segments(issue)[0].script
     # The episode's own overview does not say "In this issue" a second time.
     assert intro.endswith("In this episode: Europe and United States.")
