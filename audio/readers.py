@@ -8,6 +8,7 @@ of the block's text, so that an item whose title is a link keeps its URL.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -270,7 +271,7 @@ def _without_front_matter(lines: list[str]) -> list[str]:
 def _markdown_inline(text: str) -> Block:
     """Plain text of a Markdown line, with its links as spans; images are dropped."""
     text = re.sub(r"<!--.*?-->", "", text)
-    text = re.sub(r"</?[A-Za-z][^>]*>", "", text)
+    text = html.unescape(re.sub(r"</?[A-Za-z][^>]*>", "", text))  # "&nbsp;", "&amp;"
     text = re.sub(r"`([^`]*)`", r"\1", text)
     # Links become placeholders first, so that emphasis around them ("**[Title](url)**")
     # is removed without touching the URLs.

@@ -467,3 +467,8 @@ def test_an_in_this_issue_line_is_read_in_the_introduction_not_as_an_item():
     intro = make_segments(issue)[0].script
     # The episode's own overview does not say "In this issue" a second time.
     assert intro.endswith("In this episode: Europe and United States.")
+
+
+def test_markdown_html_entities_are_read_as_their_characters():
+    (block,) = read_markdown("Tea &amp; cake&nbsp;&mdash; it&#8217;s &lt;b&gt; & more")
+    assert block.text == "Tea & cake \u2014 it\u2019s <b> & more"
