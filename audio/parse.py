@@ -356,10 +356,17 @@ _TITLE_END = re.compile(
 )
 
 
+# A flattened issue's first words naming it: "Last Week in AI #211 Welcome back! ..."
+_RUN_IN_NAME = re.compile(r"(?P<name>[A-Z][\w .&'’-]{1,60}?) ?#\d{1,4}(?=\s+[A-Z“\"])")
+
+
 def _split_run_in_title(block: Block) -> list[Block]:
-    """ "[AN #99]: Title Link post Find all ..." flattened: the title line and the rest."""
+    """ "[AN #99]: Title Link post Find all ..." flattened: the title line and the rest
+    ("Last Week in AI #211 Welcome back! ...": the name and number, and the rest)."""
     m = _TITLE_LINE.match(block.text[:400])
     if not m:
+        if named := _RUN_IN_NAME.match(block.text):
+            return [Block(named.group()), Block(block.text[named.end() :].strip())]
         return [block]
     end = _TITLE_END.search(block.text, m.start("title"), m.start("title") + 300)
     if not end:

@@ -593,3 +593,10 @@ def test_decode_issue(data, text, warned):
 def test_decode_issue_rejects_binary():
     with pytest.raises(IssueError, match=r"x.txt: not a text file"):
         decode_issue(b"\x89PNG\x00\x00", name="x.txt")
+
+
+def test_a_flattened_issue_opening_with_its_name_and_number():
+    text = " ".join(["Last Week in AI #211 Welcome back! Here is what happened."] * 8)
+    issue = parse_text(text, slug="lwai-211")
+    assert (issue.newsletter, issue.number, issue.title) == ("Last Week in AI", 211, None)
+    assert issue.preamble[0].startswith("Welcome back! Here is what happened. Last Week")
