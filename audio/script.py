@@ -216,7 +216,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bFig\.(?=\s*\d)", "Figure"),
     (r"\bEq\.(?=\s*\(?\d)", "Equation"),
     (r"\bSec\.(?=\s*\d)", "Section"),
-    (r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+", ""),  # emoji and symbols
+    # emoji and symbols (espeak-ng says "party popper", "black small square", "trade mark")
+    (r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u25A0-\u25FF\u2122\u00AE\uFE0F\u200D]+", ""),
     # $4.40, €0.50, £2.99 (not $1.10 million)
     (
         r"([$€£])\s?(\d[\d,]*)\.(\d\d)(?![\d.]|\s?(?:million|billion|trillion|thousand)\b)",

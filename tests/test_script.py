@@ -78,6 +78,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "See Figure 3, Figures 4 and Equation 2 in Section 5",
         ),
         ("big news 🎉 today ✔️", "big news today"),
+        ("Acme™ and Foo® ▪ done ●", "Acme and Foo done"),
         ("on 2024-03-04, not 2024-13-01", "on March 4, 2024, not 2024-13-01"),
         ("as shown [12]. Next", "as shown. Next"),
         ("as shown[^note-1].\n\n[^note-1]: The paper.", "as shown.\n\nThe paper."),
