@@ -376,6 +376,8 @@ _BLOCK_TAGS = {
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _VOID_TAGS = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template", "svg", "iframe"}
+# A web page's chrome: its menus, footer, forms and buttons.
+_SKIP_TAGS |= {"nav", "footer", "form", "button", "select", "dialog"}
 
 
 class _HtmlBlocks(HTMLParser):

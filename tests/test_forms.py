@@ -472,3 +472,20 @@ def test_an_in_this_issue_line_is_read_in_the_introduction_not_as_an_item():
 def test_markdown_html_entities_are_read_as_their_characters():
     (block,) = read_markdown("Tea &amp; cake&nbsp;&mdash; it&#8217;s &lt;b&gt; & more")
     assert block.text == "Tea & cake \u2014 it\u2019s <b> & more"
+
+
+def test_a_web_pages_menus_footer_and_forms_are_not_read():
+    page = """<html><body>
+<nav><a href="/">Home</a> <a href="/archive">Archive</a> <a href="/about">About</a></nav>
+<header><h1>Weekly AI #20</h1></header>
+<article><p>Hello all, a short issue.</p>
+<h2>News</h2><h3>A lab raised a round</h3><p>The lab raised money for tools.</p></article>
+<form><label>Email</label><input type="email"><button>Subscribe</button></form>
+<footer><p>Made with care in Lisbon. Terms. Privacy.</p></footer>
+</body></html>"""
+    issue = parse_text(page, slug="weekly-ai-20", fmt="html")
+    assert (issue.number, issue.preamble) == (20, ("Hello all, a short issue.",))
+    (news,) = issue.sections
+    assert [(i.title, i.summary) for i in news.items] == [
+        ("A lab raised a round", "The lab raised money for tools.")
+    ]
