@@ -1110,11 +1110,12 @@ def _events_label_blocks(
     A heading is an item's title when it names one (`_names_item`) or reads as one
     (`_long_title`; before anything else, it is the issue's subtitle), else a section or
     subsection. A paragraph or list line that opens with a link ("[Title](url): text",
-    "[Title](url) by Name - text") is an item, and so is a short line that ends with
-    ":" ("Tech Tales:"); "Summarized by Name" under an item's title names its
-    summarizer, and "Opinion: ..." is its summarizer's (or the editor's) opinion. Other
-    paragraphs are text, never cut at a guessed title; an e-mail's buttons ("View in
-    browser", "Like") and copyright line are left out.
+    "[Title](url) by Name - text") or a bold title ("**Title.** text") is an item, and
+    so is a short line that ends with ":" ("Tech Tales:"); "Summarized by Name" under
+    an item's title names its summarizer, and "Opinion: ..." is its summarizer's (or
+    the editor's) opinion. Other paragraphs are text, never cut at a guessed title; an
+    e-mail's buttons ("View in browser", "Like"), its copyright line and links that
+    only call to follow them ("Read the draft") are left out.
     """
     deepest = max((b.level for b in blocks if b.level is not None), default=0)
     levels = len({b.level for b in blocks if b.level is not None})
@@ -1247,7 +1248,7 @@ def _bold_opening(block: Block) -> list[_Event]:
     after = re.match(r"(?:\s*[:.]|\s+[—–-])?\s*", rest)
     title = bold.strip().rstrip(":.—–- ").strip()
     body = rest[after.end() :].strip()
-    ended = bold.rstrip()[-1:] in (".", ":", "!", "?") or after.group().strip()
+    ended = bold.rstrip()[-1:] in (".", ":", "!", "?") or bool(after.group().strip())
     if not (title and body and ended) or len(title.split()) > 15 or len(title) > 150:
         return []
     if _PART_LABEL.match(title.replace("’", "'")) or _PLAIN_OPINION.match(f"{title}:"):

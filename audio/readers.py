@@ -374,6 +374,8 @@ _BLOCK_TAGS = {
     "center",
 }
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# Elements whose end tag HTML lets an author leave out.
+_OPTIONAL_END = {"p", "li", "dt", "dd", "tr", "td", "th", "option"}
 _VOID_TAGS = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template", "svg", "iframe"}
 # A web page's chrome: its menus, footer, forms and buttons.
@@ -409,15 +411,25 @@ class _HtmlBlocks(HTMLParser):
                 self.blocks.append(replace(block, list_item=self._items > 0))
         self._text, self._links, self._bold = [], [], None
 
-    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-        """Whether the element starting (or ending) here is, or is in, one not shown: an
-        e-mail's preheader ("display: none"), `hidden`, or `aria-hidden`, which screen
-        readers pass over too."""
+    def _hides(self, tag: str, attrs: list[tuple[str, str | None]] | None) -> bool:
+        """Whether the tag starting here (ending, when `attrs` is None) is, or is in, an
+        element not shown: an e-mail's preheader ("display: none"), `hidden`, or
+        `aria-hidden`, which screen readers pass over too."""
         if self._hidden is not None:
             hidden, depth = self._hidden
-            if tag == hidden:
-                depth += 1 if attrs is not None else -1
-                self._hidden = (hidden, depth) if depth else None
+            if tag == hidden and attrs is None:
+                depth -= 1
+            elif attrs is None and hidden in _OPTIONAL_END and tag in _BLOCK_TAGS:
+                self._hidden = None  # its parent's end ends it too: "</ul>" a hidden <li>
+                return False
+            elif tag == hidden or (hidden == "p" and tag in _BLOCK_TAGS | _HEADING_TAGS.keys()):
+                # One whose end tag may be left out ends where the next one starts (a
+                # <p> where any block does); others nest.
+                if hidden in _OPTIONAL_END:
+                    self._hidden = None
+                    return self._hides(tag, attrs)
+                depth += 1
+            self._hidden = (hidden, depth) if depth else None
             return True
         if attrs is None or tag in _VOID_TAGS:
             return False

@@ -74,12 +74,13 @@ _FRACTIONS |= {"1/4": "one quarter", "3/4": "three quarters"}
 
 
 def _fraction(m: re.Match[str]) -> str:
-    """ "3/4" -> "three quarters", "7/10" -> "7 out of 10", "16/9" as it is (espeak-ng
-    says "slash")."""
+    """ "3/4" -> "three quarters", a score "7/10" -> "7 out of 10" (out of 5, 10 or 100);
+    others, such as a date "5/20", as they are (espeak-ng says "slash")."""
     fraction = f"{int(m[1])}/{int(m[2])}"
     if fraction in _FRACTIONS:
         return _FRACTIONS[fraction]
-    return f"{m[1]} out of {m[2]}" if int(m[1]) <= int(m[2]) else m[0]
+    score = m[2] in ("5", "10", "100") and int(m[1]) <= int(m[2])
+    return f"{m[1]} out of {m[2]}" if score else m[0]
 
 
 _MONEY = {"$": ("dollar", "cent"), "€": ("euro", "cent"), "£": ("pound", "penny")}
@@ -192,7 +193,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         + r")(?P<century>)(?P<tens>[1-9])0s\b",
         _decade,
     ),
-    (r"(?<![\w/.,])(\d{1,3})/(\d{1,3})(?![\w/]|[.,]\d)", _fraction),  # 3/4, 7/10
+    # 3/4, 7/10 (not "on 3/4", a date)
+    (r"(?<![\w/.,])(?<!\bon )(\d{1,3})/(\d{1,3})(?![\w/]|[.,]\d)", _fraction),
     (rf"(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})(?![\w/])", _unit),
     (r"\bFLOPs\b", "flops"),
     (r"\bFLOP/s\b", "flop per second"),

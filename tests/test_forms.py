@@ -489,3 +489,19 @@ def test_a_web_pages_menus_footer_and_forms_are_not_read():
     assert [(i.title, i.summary) for i in news.items] == [
         ("A lab raised a round", "The lab raised money for tools.")
     ]
+
+
+def test_a_hidden_element_whose_end_tag_is_left_out_hides_only_itself():
+    html = (
+        "<h1>Notes #5</h1><p hidden>Preview text<p>Hello.<ul><li hidden>Gone<li>Kept</ul>"
+        "<div aria-hidden=true><div>Nested</div>Still hidden</div><p>End."
+        "<ul><li>One<li hidden>Two</ul><p>After."
+    )
+    assert [b.text for b in read_html(html)] == [
+        "Notes #5",
+        "Hello.",
+        "Kept",
+        "End.",
+        "One",
+        "After.",
+    ]

@@ -107,8 +107,9 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("done in 30s, 1000s of users", "done in 30s, 1000s of users"),
         (
-            "3/4 and 1/2 of them; 7/10; 16/9; 12/03/2024",
-            "three quarters and one half of them; 7 out of 10; 16/9; 12/03/2024",
+            "3/4 and 1/2 of them; 7/10; 16/9; 12/03/2024; 5/20 at noon, on 3/4",
+            "three quarters and one half of them; 7 out of 10; 16/9; 12/03/2024; 5/20 at "
+            "noon, on 3/4",
         ),
         (
             "16GB, 1 GB, 500 ms, 1 ms, 3 min, 5 GW, 1.5 kWh, 25°C, 100 mph",
