@@ -1167,6 +1167,12 @@ def _events_label_blocks(
             summarizer = None
             yield _Opening(_clean_title(block.text), None, None)
             continue
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if _bold_title(block, after):
+            summarizer = None
+            title = _clean_title(block.text).rstrip(".")
+            yield _Opening(title, None, None, _link_for(block, 0, len(block.text)))
+            continue
         if found := _linked_opening(block) or _lead_in_opening(block) or _bold_opening(block):
             summarizer = found[0].summarizer
             yield from found
@@ -1257,6 +1263,23 @@ def _bold_opening(block: Block) -> list[_Event]:
         body = body[:1].upper() + body[1:]
     url = _link_for(block, 0, len(title))
     return [_Opening(_clean_title(title), None, None, url), _Text(body, new_paragraph=True)]
+
+
+def _bold_title(block: Block, after: Block | None) -> bool:
+    """Whether a paragraph all in bold titles the paragraph after it, as a heading
+    would: four to fifteen words (a shorter one names a part, "**Also notable**"), not a
+    part's label, over a paragraph of 40 characters or more."""
+    text = block.text.rstrip(".:")
+    return (
+        block.lead >= len(text)
+        and not block.list_item
+        and 4 <= len(text.split()) <= 15
+        and not _PART_LABEL.match(text)
+        and after is not None
+        and after.level is None
+        and len(after.text) >= 40
+        and after.lead < len(after.text.rstrip(".:"))
+    )
 
 
 _SUMMARIZED_BY = re.compile(

@@ -505,3 +505,43 @@ def test_a_hidden_element_whose_end_tag_is_left_out_hides_only_itself():
         "One",
         "After.",
     ]
+
+
+@pytest.mark.parametrize(
+    "text, fmt",
+    [
+        (
+            "# Notes #6\n\nHello there.\n\n## News\n\n**OpenAI raises its prices again**\n\n"
+            "The API now costs more for long contexts, they said.\n\n"
+            "**[Google releases the Gemma models](https://g.co)**\n\n"
+            "Open weights, in two sizes, for everyone to use.\n\n**Also notable**\n\n"
+            "A part's label in bold stays in the item before it, with its text.\n",
+            "markdown",
+        ),
+        (
+            "<h1>Notes #6</h1><p>Hello there.</p><h2>News</h2>"
+            "<p><b>OpenAI raises its prices again</b></p>"
+            "<p>The API now costs more for long contexts, they said.</p>"
+            "<p><strong><a href='https://g.co'>Google releases the Gemma models</a></strong></p>"
+            "<p>Open weights, in two sizes, for everyone to use.</p><p><b>Also notable</b></p>"
+            "<p>A part's label in bold stays in the item before it, with its text.</p>",
+            "html",
+        ),
+    ],
+    ids=["md", "html"],
+)
+def test_a_paragraph_all_in_bold_titles_the_one_after_it(text, fmt):
+    (news,) = parse_text(text, slug="notes-6", fmt=fmt).sections
+    assert [(i.title, i.url, i.summary) for i in news.items] == [
+        (
+            "OpenAI raises its prices again",
+            None,
+            "The API now costs more for long contexts, they said.",
+        ),
+        (
+            "Google releases the Gemma models",
+            "https://g.co",
+            "Open weights, in two sizes, for everyone to use.\n\nAlso notable\n\n"
+            "A part's label in bold stays in the item before it, with its text.",
+        ),
+    ]
