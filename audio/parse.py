@@ -1195,9 +1195,12 @@ _BUTTON = (
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
     r"|update your preferences)[.!]?"
 )
+_COPYRIGHT = r"©\s*(?:\d{4}|copyright)[^\n]{0,300}"
+# Buttons in a row ("Like | Comment", or a table's row of them: "Like, Comment"), maybe
+# ending with the copyright line; the copyright line; Substack's "Subscribe" box.
 _CHROME = re.compile(
-    rf"(?i){_BUTTON}(?:[\s|•·]+{_BUTTON})*$|©\s*(?:\d{{4}}|copyright)[^\n]{{0,300}}$"
-    r"|thanks for reading [^\n]{1,80}?[!.] subscribe for free[^\n]{0,120}$"  # Substack's box
+    rf"(?i)(?:{_BUTTON}(?:[\s|•·,]+|$))+(?:{_COPYRIGHT})?$|{_COPYRIGHT}$"
+    r"|thanks for reading [^\n]{1,80}?[!.] subscribe for free[^\n]{0,120}$"
 )
 # What a link says when it is only a way to somewhere else: "Read the draft", "Sign up".
 _CALL_TO_ACTION = re.compile(

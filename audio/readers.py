@@ -397,6 +397,7 @@ class _HtmlBlocks(HTMLParser):
         self._pre: list[str] | None = None  # the text of the <pre> element we are in
         self._bold: int | None = None  # where the bold text that opens the block ends
         self._hidden: tuple[str, int] | None = None  # a hidden element's tag and depth
+        self._row: int | None = None  # where the blocks of a table row of text start
 
     def _length(self) -> int:
         return sum(len(t) for t in self._text)
@@ -457,9 +458,14 @@ class _HtmlBlocks(HTMLParser):
         elif tag in _HEADING_TAGS:
             self._flush()
             self._heading = _HEADING_TAGS[tag]
+            self._row = None
         elif tag in _BLOCK_TAGS:
             self._flush()
             self._items += tag == "li"
+            if tag == "tr":
+                self._row = len(self.blocks)
+            elif tag not in ("td", "th"):
+                self._row = None  # a row with blocks in it lays out a page, not data
         elif tag == "br":
             self._text.append("\n")
             if self._heading is None:
@@ -483,6 +489,9 @@ class _HtmlBlocks(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self._flush()
             self._items -= tag == "li" and self._items > 0
+            if tag == "tr" and self._row is not None:
+                self._join_row(self._row)
+                self._row = None
         elif tag == "a" and self._href:
             href, start = self._href.pop()
             end = self._length()
@@ -496,6 +505,19 @@ class _HtmlBlocks(HTMLParser):
             self._pre.append(data)
         elif not self._skip:
             self._text.append(data)
+
+    def _join_row(self, start: int) -> None:
+        """The cells of a table row of text, blocks from `start` on, as one line: "GPT-4,
+        86.4", as a Markdown table's row is read."""
+        cells = self.blocks[start:]
+        if len(cells) < 2:
+            return
+        text, links = "", []
+        for cell in cells:
+            text += ", " if text else ""
+            links += [(a + len(text), b + len(text), url) for a, b, url in cell.links]
+            text += cell.text
+        self.blocks[start:] = [Block(text, links=tuple(links), list_item=True)]
 
     def close(self) -> None:
         super().close()

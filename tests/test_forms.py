@@ -258,8 +258,7 @@ def test_an_e_mail_from_a_newsletter_platform():
         "Robots that fold laundry; a benchmark for scientific agents",
     )
     assert issue.preamble == (
-        "Jack Clark",
-        "Nov 20, 2023",
+        "Jack Clark, Nov 20, 2023",  # a table's row of text, read as one line
         "Welcome to Import AI, a newsletter about AI research. Import AI runs on lattes, "
         "ramen, and feedback from readers. If you'd like to support this (and comment on "
         "posts!)",
@@ -545,3 +544,25 @@ def test_a_paragraph_all_in_bold_titles_the_one_after_it(text, fmt):
             "A part's label in bold stays in the item before it, with its text.",
         ),
     ]
+
+
+def test_an_html_table_of_text_is_read_a_row_at_a_time():
+    html = (
+        "<h2>Results</h2><table><tr><th>Model</th><th>Score</th></tr>"
+        "<tr><td><a href='https://x.org'>GPT-4</a></td><td>86.4</td></tr></table>"
+        # A layout table (an e-mail's) keeps its blocks.
+        "<table><tr><td><h3>Layout</h3><p>One.</p></td><td><p>Two.</p></td></tr></table>"
+        "<table><tr><td><a href='#'>Like</a></td><td><a href='#'>Share</a></td></tr></table>"
+    )
+    assert [(b.text, b.level, b.links, b.list_item) for b in read_html(html)] == [
+        ("Results", 2, (), False),
+        ("Model, Score", None, (), True),
+        ("GPT-4, 86.4", None, ((0, 5, "https://x.org"),), True),
+        ("Layout", 3, (), False),
+        ("One.", None, (), False),
+        ("Two.", None, (), False),
+        ("Like, Share", None, ((0, 4, "#"), (6, 11, "#")), True),
+    ]
+    # A row of buttons is still left out.
+    issue = parse_text("<h1>Notes #7</h1><p>Hello there.</p>" + html, slug="n-7", fmt="html")
+    assert "Like" not in str(issue)
