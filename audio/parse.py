@@ -976,6 +976,14 @@ def _heading_event(
 
 
 _ACRONYMS = {"AI", "ML", "RL", "NLP", "AGI", "IDA", "CIRL", "LLM", "LLMS", "GPT", "US", "UK", "EU"}
+# Names whose capitals are not only the first letter, as a heading in capitals hides them.
+_CAMEL_CASE = {
+    name.upper(): name
+    for name in (
+        *("OpenAI", "DeepMind", "DeepSeek", "xAI", "GitHub", "YouTube", "LinkedIn"),
+        *("ChatGPT", "HuggingFace", "PyTorch", "TensorFlow", "iPhone", "iOS", "macOS", "GovAI"),
+    )
+}
 
 
 def _sentence_case(text: str) -> str:
@@ -986,6 +994,8 @@ def _sentence_case(text: str) -> str:
         bare = word.strip("()")
         if bare in _ACRONYMS:
             out.append(word)
+        elif bare in _CAMEL_CASE:
+            out.append(word.replace(bare, _CAMEL_CASE[bare]))
         elif i == 0 or word.startswith("("):
             out.append(
                 word.capitalize() if not word.startswith("(") else "(" + word[1:].capitalize()
@@ -1124,14 +1134,19 @@ def _events_label_blocks(
     held: _Opening | None = None  # an item's title, until the block after it is seen
     started = False  # whether anything came after the title
     summarizer: str | None = None  # the current item's
+    labels = _recurring_labels(blocks)
+    titled = False  # whether the block before was an item's heading
     for index, block in enumerate(blocks):
+        titled, was_titled = False, titled
         if held is not None:
             if block.level is None and (m := _SUMMARIZED_BY.match(block.text)):
                 held = replace(held, summarizer=squash(m["name"]))
                 summarizer = held.summarizer
+                titled = True
                 continue
             yield held
             held = None
+            was_titled = True
         if block.level is not None:
             name = squash(block.text).strip("#*_ ").rstrip(":").casefold()
             if highlights_level is not None and block.level <= highlights_level:
@@ -1173,7 +1188,13 @@ def _events_label_blocks(
             title = _clean_title(block.text).rstrip(".")
             yield _Opening(title, None, None, _link_for(block, 0, len(block.text)))
             continue
-        if found := _linked_opening(block) or _lead_in_opening(block) or _bold_opening(block):
+        found = _linked_opening(block)
+        if not found and not was_titled:
+            # Not a label of the parts of an item: one that recurs ("The details:" in
+            # each story), or that comes right after the item's heading.
+            found = _lead_in_opening(block) or _bold_opening(block)
+            found = [] if found and found[0].title.casefold() in labels else found
+        if found:
             summarizer = found[0].summarizer
             yield from found
             continue
@@ -1227,10 +1248,11 @@ _LEAD_IN_LINE = re.compile(r"(?P<title>[^.!?:\n]{3,100}[^\s.!?:]):$")
 
 # Lead-ins that label a part of an item, not a new one ("Why it matters:").
 _PART_LABEL = re.compile(
-    r"(?i)(?:summary|tl;?dr|opinion|(?:my|our) take|why (?:it|this) matters|what'?s new"
+    r"(?i)(?:the )?(?:summary|tl;?dr|opinion|(?:my|our) take|why (?:it|this) matters"
+    r"|what'?s new"
     r"|(?:key )?takeaways?|key points|details|background|context|bottom line|behind the news"
     r"|we'?re thinking|read more|links?|notes?|update"
-    r"|in (?:this|today'?s) (?:issue|edition|newsletter|e-?mail)|this week|today|also|plus"
+    r"|in (?:this|today'?s|this week'?s)\b.{0,40}|this week|today|also|plus"
     r"|(?:programming|editor'?s|housekeeping) notes?|sponsor(?:ed)?(?: by)?|p\.?s\.?"
     r"|reminder|announcement)$"
 )
@@ -1266,6 +1288,17 @@ def _bold_opening(block: Block) -> list[_Event]:
         body = body[:1].upper() + body[1:]
     url = _link_for(block, 0, len(title))
     return [_Opening(_clean_title(title), None, None, url), _Text(body, new_paragraph=True)]
+
+
+def _recurring_labels(blocks: Sequence[Block]) -> set[str]:
+    """The titles (casefolded) that open two or more blocks as "Title:" lines or in bold:
+    labels of an item's parts ("The details:" in each story), not items' titles."""
+    titles = [
+        found[0].title.casefold()
+        for block in blocks
+        if (found := _lead_in_opening(block) or _bold_opening(block))
+    ]
+    return {title for title in titles if titles.count(title) >= 2}
 
 
 def _bold_title(block: Block, after: Block | None) -> bool:

@@ -553,17 +553,21 @@ def _intro(issue: Issue, options: ScriptOptions) -> str:
     return to_speech("\n\n".join(paragraphs), citations=options.citations)
 
 
+# How an issue's own words begin to say what it covers.
+_IN_THIS_ISSUE = ("in this issue", "in today's", "in today’s", "in this week's", "in this week’s")
+
+
 def _overview(issue: Issue) -> str:
     """What the episode covers: "In the highlights: A and B. Then: X, Y, and Z.", or "In
     this issue: X and Y." ("In this episode", when the issue's own words said "In this
-    issue")."""
+    issue" or "In today's ...")."""
     parts = []
     titles = [i.title.rstrip(".") for i in issue.highlights]
     if titles:
         parts.append(_sentence("In the highlights: " + _spoken_list(titles)))
     names = [s.name for s in issue.sections if s.name]
     if names:
-        said = any(p.casefold().startswith("in this issue") for p in issue.preamble)
+        said = any(p.casefold().startswith(_IN_THIS_ISSUE) for p in issue.preamble)
         lead = "Then" if titles else "In this episode" if said else "In this issue"
         parts.append(_sentence(f"{lead}: " + _spoken_list(names)))
     return " ".join(parts)

@@ -566,3 +566,39 @@ def test_an_html_table_of_text_is_read_a_row_at_a_time():
     # A row of buttons is still left out.
     issue = parse_text("<h1>Notes #7</h1><p>Hello there.</p>" + html, slug="n-7", fmt="html")
     assert "Like" not in str(issue)
+
+
+def test_labels_of_an_items_parts_open_no_items():
+    # The Rundown's shape: each story under a heading has "**The Rundown:**", "**The
+    # details:**" and "**Why it matters:**" parts; "In today's AI rundown:" lists them.
+    issue = load_issue(MARKED_DIR / "the-rundown-2025-03-05.md")
+    assert (issue.newsletter, issue.title) == ("The Rundown AI", "March 5, 2025")
+    assert issue.highlights == ()
+    assert issue.preamble[1:] == (
+        "In today's AI rundown:",
+        "Anthropic's Claude 3.7 Sonnet",
+        "OpenAI's GPT-4.5",
+        "4 new AI tools",
+    )
+    anthropic, openai, quick = issue.sections
+    # A list of one-line news under a heading is read in order, the sign-off with it.
+    (hits,) = quick.items
+    assert (hits.title, hits.summary) == (
+        "Mistral released Saba, a model for Arabic and South Asian languages",
+        "Google launched Gemini Code Assist for free.\n\nSee you soon,\n\n"
+        "Rowan and the Rundown team",
+    )
+    # A heading in capitals keeps a name's own capitals.
+    assert [s.name for s in issue.sections] == ["Anthropic", "OpenAI", "Quick hits"]
+    (claude,) = anthropic.items
+    assert claude.title == "🤖 Claude 3.7 Sonnet arrives"  # (emoji are not read aloud)
+    assert claude.summary.split("\n\n") == [
+        "The Rundown: Anthropic released Claude 3.7 Sonnet, its first hybrid reasoning model.",
+        "The details:",
+        "It has an extended thinking mode.",
+        "It scores 70.3% on SWE-bench Verified.",
+        "Why it matters: Hybrid reasoning is here, and it's cheap.",
+    ]
+    assert [i.title for i in openai.items] == ["🧠 GPT-4.5 is out"]
+    intro = make_segments(issue)[0].script
+    assert intro.endswith("In this episode: Anthropic, OpenAI, and Quick hits.")
