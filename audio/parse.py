@@ -970,7 +970,7 @@ def _heading_event(
     name = squash(text).strip("#*_ ").rstrip(":")
     if name.isupper():
         # An e-mail's "TECHNICAL AI ALIGNMENT": the name in its usual spelling.
-        name = ctx.names.get(name.casefold()) or _sentence_case(name)
+        name = ctx.names.get(name.casefold()) or _title_case(name)
     known_level = ctx.levels.get(name.casefold())
     return _Heading(name, level if explicit else known_level, explicit)
 
@@ -986,8 +986,10 @@ _CAMEL_CASE = {
 }
 
 
-def _sentence_case(text: str) -> str:
-    """ "TECHNICAL AI ALIGNMENT" -> "Technical AI alignment"."""
+def _title_case(text: str) -> str:
+    """A heading in capitals in the usual spelling of a title: "UNITED STATES AND THE EU"
+    -> "United States and the EU" (a known heading has its own: "Technical AI
+    alignment")."""
     words = text.split()
     out = []
     for i, word in enumerate(words):
@@ -996,12 +998,12 @@ def _sentence_case(text: str) -> str:
             out.append(word)
         elif bare in _CAMEL_CASE:
             out.append(word.replace(bare, _CAMEL_CASE[bare]))
-        elif i == 0 or word.startswith("("):
+        elif i > 0 and bare.lower() in _MINOR:
+            out.append(word.lower())
+        else:
             out.append(
                 word.capitalize() if not word.startswith("(") else "(" + word[1:].capitalize()
             )
-        else:
-            out.append(word.lower())
     return " ".join(out)
 
 

@@ -589,7 +589,7 @@ def test_labels_of_an_items_parts_open_no_items():
         "Rowan and the Rundown team",
     )
     # A heading in capitals keeps a name's own capitals.
-    assert [s.name for s in issue.sections] == ["Anthropic", "OpenAI", "Quick hits"]
+    assert [s.name for s in issue.sections] == ["Anthropic", "OpenAI", "Quick Hits"]
     (claude,) = anthropic.items
     assert claude.title == "🤖 Claude 3.7 Sonnet arrives"  # (emoji are not read aloud)
     assert claude.summary.split("\n\n") == [
@@ -601,4 +601,4 @@ def test_labels_of_an_items_parts_open_no_items():
     ]
     assert [i.title for i in openai.items] == ["🧠 GPT-4.5 is out"]
     intro = make_segments(issue)[0].script
-    assert intro.endswith("In this episode: Anthropic, OpenAI, and Quick hits.")
+    assert intro.endswith("In this episode: Anthropic, OpenAI, and Quick Hits.")

@@ -446,7 +446,7 @@ def test_numbered_and_bulleted_stories_under_headings_in_capitals(authors):
     ]
     assert structure == [
         (
-            "Top news",
+            "Top News",
             [
                 (
                     "Anthropic releases a new model",
@@ -481,7 +481,7 @@ def test_numbered_and_bulleted_stories_under_headings_in_capitals(authors):
     # "QUICK HITS" over its bullets is a heading, not one of the list.
     (quick,) = issue.sections[1].subsections
     assert (quick.name, [(i.title, i.summary) for i in quick.items]) == (
-        "Quick hits",
+        "Quick Hits",
         [("Nvidia stock rose 5% on Tuesday", "Meta open-sourced a speech model")],
     )
 
