@@ -264,6 +264,8 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
     blocks. `slug_number` is the number the file name ends with, if any."""
     meta: dict = {}
     rest = list(blocks)
+    while rest and rest[0].level is None and _CHROME.match(rest[0].text):
+        rest = rest[1:]  # "View this email in your browser" above the title
     if rest and len(rest[0].text) >= 300:
         rest[0:1] = _split_run_in_title(rest[0])
     if rest and len(rest[0].text) < 300:
@@ -1182,7 +1184,7 @@ def _events_label_blocks(
         started = True
         if index in titles:
             summarizer = None
-            yield _Opening(_clean_title(block.text), None, None)
+            yield _Opening(_clean_title(block.text), None, None, _link_for(block, 0, 1))
             continue
         after = blocks[index + 1] if index + 1 < len(blocks) else None
         if _bold_title(block, after):
@@ -1216,6 +1218,7 @@ _BUTTON = (
     r"|open in (?:the )?app|like|comments?|restack|share"
     r"|subscribe(?: now)?|upgrade to paid|unsubscribe|forward(?: to a friend)?|tweet"
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
+    r"|follow (?:us|me) on [\w. ]{1,20}"
     r"|update your preferences)[.!]?"
 )
 _COPYRIGHT = r"©\s*(?:\d{4}|copyright)[^\n]{0,300}"

@@ -102,8 +102,7 @@ def read_plain(text: str) -> list[Block]:
     alone (headings) stay blocks of their own.
     """
     blocks: list[Block] = []
-    for chunk in re.split(r"\n\s*\n", text):
-        lines = [line for line in (squash(raw) for raw in chunk.splitlines()) if line]
+    for lines in _chunks(text):
         if _heads_a_list(lines):
             blocks.append(Block(lines.pop(0)))  # "QUICK HITS" over its bullets
         if _is_list(lines):
@@ -111,10 +110,41 @@ def read_plain(text: str) -> list[Block]:
             continue
         for paragraph in _paragraphs_of_chunk(lines):
             bullet = _BULLET.match(paragraph)
-            blocks.append(
-                Block(paragraph[bullet.end() :], list_item=True) if bullet else Block(paragraph)
-            )
+            block = _linked_line(paragraph[bullet.end() :] if bullet else paragraph)
+            blocks.append(replace(block, list_item=True) if bullet else block)
     return blocks
+
+
+# A line of a plain-text e-mail that stands alone: Mailchimp marks its headings and
+# linked titles so ("** TOP STORIES", "** Title (https://...)").
+_MARKED_LINE = re.compile(r"^\*\* +(?=\S)")
+# A line that is a link's text and its address: "Title (https://example.org/a)".
+_LINKED_LINE = re.compile(r"(?P<text>[^()]{1,150}?)\s+\((?P<url>https?://[^\s()]+)\)")
+
+
+def _chunks(text: str) -> Iterator[list[str]]:
+    """The lines of each blank-line separated chunk of plain text, whitespace squashed;
+    a line marked "** " is a chunk of its own, its mark dropped."""
+    for chunk in re.split(r"\n\s*\n", text):
+        lines: list[str] = []
+        for line in (squash(raw) for raw in chunk.splitlines()):
+            if m := _MARKED_LINE.match(line):
+                if lines:
+                    yield lines
+                yield [line[m.end() :]]
+                lines = []
+            elif line:
+                lines.append(line)
+        if lines:
+            yield lines
+
+
+def _linked_line(text: str) -> Block:
+    """A paragraph, with its link when it is a link's text and address, as a plain-text
+    e-mail writes a link ("Title (https://...)")."""
+    if m := _LINKED_LINE.fullmatch(text):
+        return Block(m["text"], links=((0, len(m["text"]), m["url"]),))
+    return Block(text)
 
 
 def _heads_a_list(lines: list[str]) -> bool:

@@ -600,3 +600,28 @@ def test_a_flattened_issue_opening_with_its_name_and_number():
     issue = parse_text(text, slug="lwai-211")
     assert (issue.newsletter, issue.number, issue.title) == ("Last Week in AI", 211, None)
     assert issue.preamble[0].startswith("Welcome back! Here is what happened. Last Week")
+
+
+def test_a_plain_text_e_mail_with_marked_headings_and_linked_titles():
+    # Mailchimp's plain-text part: "View this email in your browser (URL)" above the
+    # title, "** HEADING" and "** Title (URL)" lines, and its footer.
+    path = Path(__file__).resolve().parent / "data" / "marked" / "policy-brief-13.txt"
+    issue = load_issue(path)
+    assert (issue.newsletter, issue.number, issue.title) == ("Policy Brief", 13, None)
+    assert issue.preamble == ("Hello all, this week the EU moved and the US followed.",)
+    assert [(s.name, [(i.title, i.url) for i in s.items]) for s in issue.sections] == [
+        (
+            "Europe",
+            [
+                ("Codes of practice published", "https://example.eu/code"),
+                ("Member states name regulators", "https://example.eu/reg"),
+            ],
+        ),
+        ("United States", [("New export controls on chips", "https://example.gov/bis")]),
+    ]
+    (chips,) = issue.sections[1].items
+    # "Follow us on Twitter (URL)" and the footer are not read.
+    assert chips.summary == (
+        "The Commerce Department tightened rules on advanced chips and, for the first "
+        "time, on model weights."
+    )
