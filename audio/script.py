@@ -526,7 +526,8 @@ def episode_description(issue: Issue, options: ScriptOptions = ScriptOptions()) 
         )
     names = [s.name for s in issue.sections if s.name]
     if names:
-        parts.append(_sentence("Also in this issue: " + ", ".join(names)))
+        lead = "Also in this issue" if issue.highlights else "In this issue"
+        parts.append(_sentence(f"{lead}: " + ", ".join(names)))
     return " ".join(parts) or _sentence(episode_title(issue, options))
 
 

@@ -15,6 +15,7 @@ from audio.script import (
     ENGINE_LEXICON,
     ScriptOptions,
     apply_lexicon,
+    episode_description,
     episode_title,
     lexicon_words_in,
     make_segments,
@@ -347,3 +348,12 @@ def test_each_engine_respelling_changes_how_espeak_ng_reads_the_word(word, respe
 
     assert phonemes(respelling) != phonemes(word)
     assert spoken_text(f"At {word}, then {word}.", ()) == f"At {respelling}, then {respelling}."
+
+
+def test_the_description_says_also_only_after_highlights():
+    plain = load_issue(ISSUES / "ml-safety-newsletter-002.txt")
+    assert plain.highlights == ()
+    assert episode_description(plain).startswith("In this issue: Robustness, ")
+    highlighted = load_issue(ISSUES / "alignment-newsletter-076.txt")
+    assert highlighted.highlights
+    assert "Also in this issue: " in episode_description(highlighted)
