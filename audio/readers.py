@@ -203,6 +203,7 @@ _MD_FENCE = re.compile(r"^(`{3,}|~{3,})")
 _MD_TABLE_ROW = re.compile(r"^\|.*\|$")
 _MD_TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_MD_TASK = re.compile(r"^\[[ xX]\]\s+")  # a task list's box: "- [x] done"
 _MD_LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 # A reference link's definition: "[ruff]: https://github.com/astral-sh/ruff "Ruff"".
@@ -281,7 +282,7 @@ def read_markdown(text: str) -> list[Block]:
         elif _MD_LIST.match(stripped):
             flush()
             in_item = True
-            paragraph.append(_MD_LIST.sub("", stripped))
+            paragraph.append(_MD_TASK.sub("", _MD_LIST.sub("", stripped)))
         else:
             paragraph.append(stripped)
     flush()
@@ -301,6 +302,7 @@ def _without_front_matter(lines: list[str]) -> list[str]:
 def _markdown_inline(text: str) -> Block:
     """Plain text of a Markdown line, with its links as spans; images are dropped."""
     text = re.sub(r"<!--.*?-->", "", text)
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.IGNORECASE)
     text = html.unescape(re.sub(r"</?[A-Za-z][^>]*>", "", text))  # "&nbsp;", "&amp;"
     text = re.sub(r"`([^`]*)`", r"\1", text)
     # Links become placeholders first, so that emphasis around them ("**[Title](url)**")

@@ -602,3 +602,8 @@ def test_labels_of_an_items_parts_open_no_items():
     assert [i.title for i in openai.items] == ["🧠 GPT-4.5 is out"]
     intro = make_segments(issue)[0].script
     assert intro.endswith("In this episode: Anthropic, OpenAI, and Quick Hits.")
+
+
+def test_markdown_task_boxes_and_line_breaks_are_not_read():
+    blocks = read_markdown("- [ ] a task\n- [x] done task\n\nLine one<br>line two<BR/>three.")
+    assert [b.text for b in blocks] == ["a task", "done task", "Line one line two three."]
