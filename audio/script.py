@@ -351,16 +351,39 @@ ENGINE_LEXICON = (
 )
 
 
+# A year from 1100 to 1999 where a year is meant ("in 1997", "(1998)", "1985-1990"; not
+# "of 1536" or "to 1250", which are more often counts), which espeak-ng reads "nineteen
+# hundred ninety-seven": "19 97" it reads as people say it.
+_YEAR = re.compile(
+    r"(?:(?<=\()|(?<=\d[–-])|(?P<before>\b(?i:in|since|until|till|before|after|circa|year"
+    r"|during) )|(?<![\w.,])(?=\d{4}[–-]\d{2,4}\b))"
+    r"(?P<century>1[1-9])(?P<decade>\d)(?P<unit>\d)\b(?![.,]\d)"
+)
+
+
+def _spoken_year(m: re.Match[str]) -> str:
+    """ "1997" -> "19 97", "1905" -> "19 oh 5"; "1900" as it is ("nineteen hundred")."""
+    year = f"{m['century']}{m['decade']}{m['unit']}"
+    if m["decade"] != "0":
+        year = f"{m['century']} {m['decade']}{m['unit']}"
+    elif m["unit"] != "0":
+        year = f"{m['century']} oh {m['unit']}"
+    return f"{m['before'] or ''}{year}"
+
+
 def spoken_text(script: str, lexicon: Iterable[tuple[str, str]]) -> str:
     """What is synthesized for `script`: the show's `lexicon` applied, over
-    `ENGINE_LEXICON`.
+    `ENGINE_LEXICON`, and years written as espeak-ng reads them right.
 
     >>> spoken_text("CIRL, at ICML, by Rohin.", [("Rohin", "Roe-hin")])
     'C.I.R.L, at I.C.M.L, by Roe-hin.'
     >>> spoken_text("At ICML.", [("ICML", "Icky mel")])
     'At Icky mel.'
+    >>> spoken_text("Deep Blue (1997) won in 1997, as in 1905, not in 1900 or 1500 steps.", ())
+    'Deep Blue (19 97) won in 19 97, as in 19 oh 5, not in 1900 or 1500 steps.'
     """
-    return apply_lexicon(script, (dict(ENGINE_LEXICON) | dict(lexicon)).items())
+    text = apply_lexicon(script, (dict(ENGINE_LEXICON) | dict(lexicon)).items())
+    return _YEAR.sub(_spoken_year, text)
 
 
 def apply_lexicon(text: str, lexicon: Iterable[tuple[str, str]]) -> str:

@@ -357,3 +357,20 @@ def test_the_description_says_also_only_after_highlights():
     highlighted = load_issue(ISSUES / "alignment-newsletter-076.txt")
     assert highlighted.highlights
     assert "Also in this issue: " in episode_description(highlighted)
+
+
+def test_years_are_respelled_as_espeak_ng_reads_them_right():
+    assert spoken_text("Deep Blue (1997) won in 1997; 1985-1990; in 1905; in 1900.", ()) == (
+        "Deep Blue (19 97) won in 19 97; 19 85-19 90; in 19 oh 5; in 1900."
+    )
+    # Counts stay numbers.
+    text = "Up to 1536 dimensions, 1,990 steps, 1990.5 units and 1250 of them."
+    assert spoken_text(text, ()) == text
+
+    def phonemes(text: str) -> str:
+        command = ["espeak-ng", "-q", "-v", Config().voice, "--ipa", text]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    # espeak-ng says "nineteen hundred ninety-seven" for 1997, as no one does.
+    assert "hˈʌndɹɪd" in phonemes("It won in 1997.")
+    assert "hˈʌndɹɪd" not in phonemes(spoken_text("It won in 1997.", ()))
