@@ -77,8 +77,9 @@ class Issue:
     """The structure of one newsletter issue, as parsed from its text.
 
     `preamble` holds the news paragraphs before the first item, with the sign-up and
-    feedback boilerplate removed. `warnings` are things the editor should know (for
-    example that no items were found); they are not errors.
+    feedback boilerplate removed; `closing`, the editor's sign-off after the last item
+    ("That's all for this week!", "See you soon,", "Rowan"). `warnings` are things the
+    editor should know (for example that no items were found); they are not errors.
     """
 
     slug: str
@@ -89,6 +90,7 @@ class Issue:
     highlights_heading: str | None = None
     highlights: tuple[Item, ...] = ()
     sections: tuple[Section, ...] = ()
+    closing: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
 

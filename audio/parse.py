@@ -216,7 +216,7 @@ def parse_blocks(
     else:
         marked = any(b.level is not None for b in blocks)  # Markdown or HTML headings
         events = list(_events_label_form(body_blocks, ctx, marked=marked))
-    issue = _build(events, ctx, slug=slug)
+    issue = _with_closing(_build(events, ctx, slug=slug))
     issue = replace(issue, title=meta.get("title"), number=number, newsletter=newsletter)
     if not _all_items(issue):
         issue = replace(
@@ -230,6 +230,49 @@ def parse_text(
 ) -> Issue:
     """Parse an issue's text in the given form (plain text, Markdown or HTML)."""
     return parse_blocks(read_blocks(text, fmt), slug=slug, extra_sections=extra_sections)
+
+
+# How an editor signs off: "That's all for this week!", "See you next week,", "Cheers,".
+_SIGN_OFF = re.compile(
+    r"(?i)(?:that'?s (?:all|it)\b|see you\b|until next (?:time|week)|thanks? (?:you )?for "
+    r"reading|talk (?:to you )?soon|catch you\b|have a (?:great|good|nice)\b|stay (?:tuned|safe"
+    r"|curious)|happy \w+ing\b|cheers\b|best(?: wishes| regards)?,?$|bye\b)"
+)
+
+
+def _with_closing(issue: Issue) -> Issue:
+    """`issue` with the editor's sign-off taken from the end of the last item read (its
+    last paragraphs from one that signs off, the others short: "See you soon," then
+    "Rowan") into `closing`, which the outro reads."""
+    if not issue.sections:
+        return issue
+    section = issue.sections[-1]
+    subsections = [k for k, sub in enumerate(section.subsections) if sub.items]
+    items = section.subsections[subsections[-1]].items if subsections else section.items
+    if not items or items[-1].opinions or items[-1].responses:
+        return issue
+    paragraphs = items[-1].summary.split("\n\n")
+    start = next(
+        (
+            k
+            for k in range(1, len(paragraphs))
+            if _SIGN_OFF.match(paragraphs[k]) and all(len(p) <= 60 for p in paragraphs[k + 1 :])
+        ),
+        None,
+    )
+    if start is None:
+        return issue
+    last = replace(items[-1], summary="\n\n".join(paragraphs[:start]))
+    items = (*items[:-1], last)
+    if subsections:
+        k = subsections[-1]
+        subs = list(section.subsections)
+        subs[k] = replace(subs[k], items=items)
+        section = replace(section, subsections=tuple(subs))
+    else:
+        section = replace(section, items=items)
+    sections = (*issue.sections[:-1], section)
+    return replace(issue, sections=sections, closing=tuple(paragraphs[start:]))
 
 
 def _all_items(issue: Issue) -> list[Item]:

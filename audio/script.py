@@ -607,7 +607,8 @@ def _spoken_list(words: Sequence[str]) -> str:
 def _outro(issue: Issue, options: ScriptOptions) -> str:
     name = newsletter_name(issue, options)
     which = f"{name}, issue {issue.number}" if issue.number is not None else name
-    return to_speech(f"That was {which}. Thank you for listening.", citations=options.citations)
+    paragraphs = [*issue.closing, f"That was {which}. Thank you for listening."]
+    return to_speech("\n\n".join(paragraphs), citations=options.citations)
 
 
 def _highlight(item: Item, options: ScriptOptions) -> str:

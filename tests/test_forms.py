@@ -439,12 +439,14 @@ The new model is available to free users.
             (
                 # Three words, but at the level of the items' titles: not a subsection.
                 "OpenAI launches o3-mini",
-                # The invitation to forward the e-mail and the buttons are not read.
-                "The new model is available to free users.\n\nThat's it for this week!",
+                # The invitation to forward the e-mail and the buttons are not read;
+                # the sign-off is read in the closing chapter.
+                "The new model is available to free users.",
             ),
         ],
     )
     assert top.subsections == ()
+    assert issue.closing == ("That's it for this week!",)
 
 
 def test_an_in_this_issue_line_is_read_in_the_introduction_not_as_an_item():
@@ -581,12 +583,16 @@ def test_labels_of_an_items_parts_open_no_items():
         "4 new AI tools",
     )
     anthropic, openai, quick = issue.sections
-    # A list of one-line news under a heading is read in order, the sign-off with it.
+    # A list of one-line news under a heading is read in order; the sign-off closes.
     (hits,) = quick.items
     assert (hits.title, hits.summary) == (
         "Mistral released Saba, a model for Arabic and South Asian languages",
-        "Google launched Gemini Code Assist for free.\n\nSee you soon,\n\n"
-        "Rowan and the Rundown team",
+        "Google launched Gemini Code Assist for free.",
+    )
+    assert issue.closing == ("See you soon,", "Rowan and the Rundown team")
+    assert make_segments(issue)[-1].script == (
+        "See you soon\n\nRowan and the Rundown team\n\n"
+        "That was The Rundown AI. Thank you for listening."
     )
     # A heading in capitals keeps a name's own capitals.
     assert [s.name for s in issue.sections] == ["Anthropic", "OpenAI", "Quick Hits"]
