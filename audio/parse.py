@@ -1182,18 +1182,16 @@ def _events_label_blocks(
     started = False  # whether anything came after the title
     summarizer: str | None = None  # the current item's
     labels = _recurring_labels(blocks)
-    titled = False  # whether the block before was an item's heading
     for index, block in enumerate(blocks):
-        titled, was_titled = False, titled
+        titled = False  # whether this block comes right after an item's heading
         if held is not None:
             if block.level is None and (m := _SUMMARIZED_BY.match(block.text)):
                 held = replace(held, summarizer=squash(m["name"]))
                 summarizer = held.summarizer
-                titled = True
                 continue
             yield held
             held = None
-            was_titled = True
+            titled = True
         if block.level is not None:
             name = squash(block.text).strip("#*_ ").rstrip(":").casefold()
             if highlights_level is not None and block.level <= highlights_level:
@@ -1236,7 +1234,7 @@ def _events_label_blocks(
             yield _Opening(title, None, None, _link_for(block, 0, len(block.text)))
             continue
         found = _linked_opening(block)
-        if not found and not was_titled:
+        if not found and not titled:
             # Not a label of the parts of an item: one that recurs ("The details:" in
             # each story), or that comes right after the item's heading.
             found = _lead_in_opening(block) or _bold_opening(block)
