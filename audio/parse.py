@@ -341,7 +341,7 @@ _NUMBERED_HEADING = re.compile(
     r"\s*[:\-–—|·]?\s*(?P<title>.*)$"
 )
 _BARE_NUMBERED_HEADING = re.compile(
-    r"^(?P<name>[^\W\d][^#:]{1,60}?)\s+(?P<number>\d{1,4})\s*[:\-–—|·]\s*(?P<title>.*)$"
+    r"^(?P<name>[^\W\d][^#:]{1,60}?)\s+(?P<number>\d{1,4})(?:\s*[:\-–—|·]\s*(?P<title>.*))?$"
 )
 
 
@@ -365,7 +365,7 @@ def _title_parts(text: str, slug_number: int | None) -> dict:
         return {"newsletter": dated["name"].strip(), "title": written_dates(dated["date"])}
     if not m:
         return {"title": text.strip(" :") or None}
-    parts = {"number": int(m["number"]), "title": m["title"].strip(" :") or None}
+    parts = {"number": int(m["number"]), "title": (m["title"] or "").strip(" :") or None}
     name = m["name"].strip(" ,:|·-–—")
     if name.casefold() not in ("issue", "no.", "no", "number", "edition"):
         parts["newsletter"] = name

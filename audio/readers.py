@@ -223,8 +223,9 @@ CODE_NOTE = "There is a code example in the written issue."
 def read_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items, and
     table rows (each a line of its own, its cells joined by commas, as a list item); a
-    fenced code block is CODE_NOTE; reference links ("[Ruff][ruff]") are resolved; YAML
-    front matter (a static site's "title:", "date:") is not read."""
+    fenced code block is CODE_NOTE; reference links ("[Ruff][ruff]") are resolved; HTML
+    comments and a static site's metadata (YAML front matter, or Pelican's "Title:",
+    "Date:" lines) are not read, but its title is the title heading."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     in_item = False
@@ -236,7 +237,8 @@ def read_markdown(text: str) -> list[Block]:
                 blocks.append(replace(block, list_item=in_item))
             paragraph.clear()
 
-    lines = _without_front_matter(text.split("\n"))
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+    title, lines = _front_matter(text.split("\n"))
     references = {
         m["label"].casefold(): m["url"] for m in map(_MD_REF_DEFINITION.match, lines) if m
     }
@@ -286,17 +288,36 @@ def read_markdown(text: str) -> list[Block]:
         else:
             paragraph.append(stripped)
     flush()
+    if title and not (blocks and blocks[0].level == 1):
+        # The site's title, above every heading, unless the text opens with its own.
+        blocks.insert(0, Block(squash(title), level=0))
     return blocks
 
 
-def _without_front_matter(lines: list[str]) -> list[str]:
-    """`lines` without the YAML front matter at their top, between two "---" lines."""
-    if not lines or lines[0].strip() != "---":
-        return lines
-    for end, line in enumerate(lines[1:60], start=1):
-        if line.strip() in ("---", "..."):
-            return lines[end + 1 :]
-    return lines
+# A static site's metadata line: "title: AI Weekly #88" (YAML), "Title: ..." (Pelican).
+_METADATA_LINE = re.compile(r"(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*)")
+
+
+def _front_matter(lines: list[str]) -> tuple[str | None, list[str]]:
+    """A static site's metadata at the top of `lines`, YAML front matter between two
+    "---" lines or Pelican's "Key: value" lines up to the first blank one: its title
+    (None without one), and the lines after it (all of them, when there is none)."""
+    if lines and lines[0].strip() == "---":
+        end = next(
+            (k for k in range(1, min(len(lines), 60)) if lines[k].strip() in ("---", "...")), 0
+        )
+        if not end:
+            return None, lines
+        meta, rest = lines[1:end], lines[end + 1 :]
+    else:
+        end = next((k for k, line in enumerate(lines) if not line.strip()), len(lines))
+        meta, rest = lines[:end], lines[end:]
+        keys = [m["key"].casefold() for m in map(_METADATA_LINE.fullmatch, meta) if m]
+        if len(meta) < 2 or len(keys) < len(meta) or "title" not in keys:
+            return None, lines
+    found = (m for m in map(_METADATA_LINE.fullmatch, meta) if m)
+    title = next((m["value"].strip(" \"'") for m in found if m["key"].casefold() == "title"), "")
+    return title or None, rest
 
 
 def _markdown_inline(text: str) -> Block:

@@ -175,6 +175,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\betc\.(?=\s+[a-z])", "etcetera"),
     (r"~~", " "),  # strikethrough marks
     (r"~\s*(?=[\w$€£])", "about "),  # ~1 million, ~zero, ~$5
+    # 2024-10-23 - 2024-11-20: "October 23, 2024 to November 20, 2024"
+    (r"(?<=\d{4}-\d\d-\d\d)(?:\s*[–—]\s*|\s+-\s+)(?=\d{4}-\d\d-\d\d\b)", " to "),
     (ISO_DATE, _long_date),  # 2024-03-04: March 4, 2024
     # 3e-4, 10^6, 10^{25}, 2^-10
     (
@@ -241,6 +243,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\s*(?:\.\.\.|…)\s*", ", "),  # ellipses
     (r"(?<=\w)[’‘](?=\w)", "'"),  # curly apostrophes
     (r"[“”\"‘’]", ""),  # quotation marks
+    (r"\s+\|\s+", ", "),  # "2024-10-16 | Berlin | Rust Meetup": a pause between fields
     (r"[*_#`|]+", " "),  # leftover markup
     (r"[\[\]{}]", " "),
     (r"(?<![\w(])\((\w+)\)(?=\w)", r"\1"),  # (sub)goal -> subgoal

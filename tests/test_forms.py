@@ -613,3 +613,36 @@ def test_labels_of_an_items_parts_open_no_items():
 def test_markdown_task_boxes_and_line_breaks_are_not_read():
     blocks = read_markdown("- [ ] a task\n- [x] done task\n\nLine one<br>line two<BR/>three.")
     assert [b.text for b in blocks] == ["a task", "done task", "Line one line two three."]
+
+
+def test_a_static_sites_metadata_gives_the_title_and_comments_are_not_read():
+    # This Week in Rust's form: Pelican's "Title:" lines, comments for the editors over
+    # several lines, and a later heading of the top level.
+    text = """Title: This Week in Rust 570
+Number: 570
+Date: 2024-10-23
+
+Hello and welcome to another issue.
+
+## Updates from Rust Community
+
+<!--
+
+Dear community contributors:
+Please read README.md for guidance on submissions.
+
+-->
+
+### Rust Walkthroughs
+* [Demystifying Alignment and Memory Layout in Rust](https://example.dev/part-1)
+
+# Quote of the Week
+
+<!-- QOTW goes here -->
+A quote, this week.
+"""
+    issue = parse_text(text, slug="this-week-in-rust-570", fmt="markdown")
+    assert (issue.newsletter, issue.number, issue.title) == ("This Week in Rust", 570, None)
+    assert issue.preamble == ("Hello and welcome to another issue.",)
+    assert "contributors" not in str(issue) and "QOTW" not in str(issue)
+    assert [s.name for s in issue.sections] == ["Updates from Rust Community", "Quote of the Week"]

@@ -119,6 +119,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("the #1 app, No. 5, issue #3", "the number 1 app, number 5, issue number 3"),
         (
+            "Events between 2024-10-23 - 2024-11-20: 2024-10-16 | Berlin | Rust Meetup",
+            "Events between October 23, 2024 to November 20, 2024: October 16, 2024, Berlin, "
+            "Rust Meetup",
+        ),
+        (
             "$4.40 per million, $0.50, $0.01, $1.00, €2.50, £0.99, $1,000.50, $1.10M",
             "4 dollars and 40 cents per million, 50 cents, 1 cent, 1 dollar, 2 euros and 50 "
             "cents, 99 pence, 1,000 dollars and 50 cents, 1.10 million dollars",
