@@ -236,7 +236,8 @@ def parse_text(
 _SIGN_OFF = re.compile(
     r"(?i)(?:that'?s (?:all|it)\b|see you\b|until next (?:time|week)|thanks? (?:you )?for "
     r"reading|talk (?:to you )?soon|catch you\b|have a (?:great|good|nice)\b|stay (?:tuned|safe"
-    r"|curious)|happy \w+ing\b|cheers\b|best(?: wishes| regards)?,?$|bye\b)"
+    r"|curious)|happy \w+ing\b|cheers\b|(?:best|kind|warm)(?: wishes| regards)?,?$|bye\b"
+    r"|(?:sincerely|regards|warmly|yours(?: truly)?),?$)"
 )
 
 

@@ -147,6 +147,7 @@ def _unit(m: re.Match[str]) -> str:
 # here; `to_speech(..., citations="read")` reads them instead (`spoken_citation`).
 SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"<[^>]+>", " "),  # HTML tags
+    (r"\*\|[A-Z0-9_:]+\|\*", ""),  # a mailing list's merge tags: "Hi *|FNAME|*"
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
     (r"\s*\[(?:\d{1,3}|\^[\w-]{1,20})\]", ""),  # footnote marks: "as shown [1]", "[^1]"
     (r"(?:^|\s)[-=_*~#]{3,}(?=\s|$)", " "),  # rules and separators: "-----", "***"

@@ -80,6 +80,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("big news 🎉 today ✔️", "big news today"),
         ("Acme™ and Foo® ▪ done ●", "Acme and Foo done"),
+        ("Welcome *|FNAME|*, to *|LIST:COMPANY|*.", "Welcome, to."),
         ("on 2024-03-04, not 2024-13-01", "on March 4, 2024, not 2024-13-01"),
         ("as shown [12]. Next", "as shown. Next"),
         ("as shown[^note-1].\n\n[^note-1]: The paper.", "as shown.\n\nThe paper."),
