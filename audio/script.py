@@ -54,7 +54,8 @@ def _decade(m: re.Match[str]) -> str:
     (espeak-ng says "nineteen hundred ninety z")."""
     tens = int(m["tens"])
     if not m["century"]:
-        return _TENS[tens - 1]
+        before = m.groupdict().get("before") or ""
+        return before.lstrip("'’") + _TENS[tens - 1]
     century = int(m["century"])
     if tens:
         return f"{_TEENS[century - 10]} {_TENS[tens - 1]}"
@@ -188,12 +189,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<![\w'’.,])(?P<century>1[1-9]|20)(?P<tens>\d)0s\b", _decade),  # 1990s, 2000s
     # '90s, the 90s, her early 80s (not "in 30s", seconds)
     (
-        r"(?:(?<![\w.])['’]|"
-        + "|".join(
-            rf"(?<=\b{word})"
-            for word in ("the ", "her ", "his ", "their ", "early ", "late ", "mid-")
-        )
-        + r")(?P<century>)(?P<tens>[1-9])0s\b",
+        r"(?P<before>(?<![\w.])['’]|\b(?:the|her|his|their|early|late) |\bmid-)"
+        r"(?P<century>)(?P<tens>[1-9])0s\b",
         _decade,
     ),
     # 3/4, 7/10 (not "on 3/4", a date)
