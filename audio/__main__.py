@@ -45,7 +45,7 @@ def build_looks_current(args: Sequence[str]) -> bool:
     """
     from audio.config import SETTINGS_FILE
     from audio.errors import IssueError
-    from audio.fsutil import DEFAULT_ISSUES, DEFAULT_OUTPUT, find_issues, slugify
+    from audio.fsutil import DEFAULT_ISSUES, DEFAULT_OUTPUT, find_issues, issues_named, slugify
 
     given = {"--issues": str(DEFAULT_ISSUES), "--output": str(DEFAULT_OUTPUT), "--settings": ""}
     paths: list[Path] = []
@@ -70,6 +70,9 @@ def build_looks_current(args: Sequence[str]) -> bool:
     issues, output = Path(given["--issues"]), Path(given["--output"])
     settings = Path(given["--settings"]) if given["--settings"] else issues / SETTINGS_FILE
     try:
+        # An issue given by its name in the issues folder ("build notes-3"), as the
+        # command line takes it.
+        paths = [p if p.exists() else next(iter(issues_named(issues, str(p))), p) for p in paths]
         paths = paths or list(find_issues(issues))
         newest_input = max([_mtime(settings), *map(_mtime, paths)])
         for path in paths:

@@ -274,6 +274,13 @@ def test_a_changed_issue_settings_or_script_makes_a_build_not_look_current(built
     assert not build_looks_current(["build"])
 
 
+def test_an_issue_named_as_in_the_issues_folder_is_judged_by_its_file(built):
+    assert build_looks_current(["build", "second-issue"])
+    touch("issues/Second Issue.md")
+    assert not build_looks_current(["build", "second-issue"])
+    assert build_looks_current(["build", "first-issue"])
+
+
 def test_a_build_looks_current_only_when_every_issue_has_a_manifest(built):
     Path("issues/third.txt").write_text("x", encoding="utf-8")
     os.utime("issues/third.txt", ns=(0, 0))
