@@ -451,6 +451,8 @@ class _HtmlBlocks(HTMLParser):
         self._bold: int | None = None  # where the bold text that opens the block ends
         self._hidden: tuple[str, int] | None = None  # a hidden element's tag and depth
         self._row: int | None = None  # where the blocks of a table row of text start
+        self.title = ""  # the document's <title>
+        self._in_title = False
 
     def _length(self) -> int:
         return sum(len(t) for t in self._text)
@@ -499,6 +501,7 @@ class _HtmlBlocks(HTMLParser):
         return False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_title = tag == "title" and not self.title
         if self._hides(tag, attrs):
             return
         if tag in ("b", "strong") and self._bold is None and not "".join(self._text).strip():
@@ -527,6 +530,7 @@ class _HtmlBlocks(HTMLParser):
             self._href.append((dict(attrs).get("href"), self._length()))
 
     def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
         if self._hides(tag, None):
             return
         if tag in ("b", "strong") and self._bold == -1:
@@ -552,6 +556,9 @@ class _HtmlBlocks(HTMLParser):
                 self._links.append((start, end, href))
 
     def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+            return
         if self._hidden is not None:
             return
         if self._pre is not None:
@@ -588,8 +595,13 @@ def _is_code(text: str) -> bool:
 
 
 def read_html(text: str) -> list[Block]:
-    """Blocks of an HTML issue (a web page or an e-mail)."""
+    """Blocks of an HTML issue (a web page or an e-mail). An e-mail's subject, in its
+    `<title>`, is the title heading when no heading of the top level has it."""
     parser = _HtmlBlocks()
     parser.feed(text)
     parser.close()
-    return parser.blocks
+    blocks = parser.blocks
+    title = squash(parser.title)
+    if title and not any(b.level == 1 for b in blocks):
+        blocks.insert(0, Block(title, level=0))
+    return blocks

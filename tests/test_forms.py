@@ -646,3 +646,21 @@ A quote, this week.
     assert issue.preamble == ("Hello and welcome to another issue.",)
     assert "contributors" not in str(issue) and "QOTW" not in str(issue)
     assert [s.name for s in issue.sections] == ["Updates from Rust Community", "Quote of the Week"]
+
+
+def test_an_e_mails_subject_is_its_title_when_no_heading_gives_one():
+    html = (
+        "<html><head><title>Policy Brief #14: Chips and codes</title></head><body>"
+        "<p>Hello all.</p><h2>Europe</h2><h3>Codes of practice published</h3>"
+        "<p>The AI Office published a draft.</p></body></html>"
+    )
+    issue = parse_text(html, slug="policy-brief-14", fmt="html")
+    assert (issue.newsletter, issue.number, issue.title) == (
+        "Policy Brief",
+        14,
+        "Chips and codes",
+    )
+    assert issue.preamble == ("Hello all.",)
+    # A page whose own heading names it keeps that.
+    page = html.replace("<p>Hello all.</p>", "<h1>Policy Brief #14: The real title</h1>")
+    assert parse_text(page, slug="policy-brief-14", fmt="html").title == "The real title"
