@@ -601,7 +601,7 @@ def read_html(text: str) -> list[Block]:
     parser.feed(text)
     parser.close()
     blocks = parser.blocks
-    title = squash(parser.title)
+    title = squash(parser.title).rpartition(" | ")[0] or squash(parser.title)  # "... | Site"
     if title and not any(b.level == 1 for b in blocks):
         blocks.insert(0, Block(title, level=0))
     return blocks

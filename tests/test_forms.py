@@ -661,6 +661,9 @@ def test_an_e_mails_subject_is_its_title_when_no_heading_gives_one():
         "Chips and codes",
     )
     assert issue.preamble == ("Hello all.",)
+    # A web page's title ends with its site's name.
+    site = html.replace("Chips and codes</title>", "Chips and codes | Substack</title>")
+    assert parse_text(site, slug="policy-brief-14", fmt="html").title == "Chips and codes"
     # A page whose own heading names it keeps that.
     page = html.replace("<p>Hello all.</p>", "<h1>Policy Brief #14: The real title</h1>")
     assert parse_text(page, slug="policy-brief-14", fmt="html").title == "The real title"
