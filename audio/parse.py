@@ -242,28 +242,23 @@ _SIGN_OFF = re.compile(
 
 
 def _with_closing(issue: Issue) -> Issue:
-    """`issue` with the editor's sign-off taken from the end of the last item read (its
-    last paragraphs from one that signs off, the others short: "See you soon," then
-    "Rowan") into `closing`, which the outro reads."""
+    """`issue` with the editor's sign-off (`_without_sign_off`) taken from the end of
+    the last item read, a highlight's when there are no sections, into `closing`, which
+    the outro reads."""
     if not issue.sections:
-        return issue
+        items = issue.highlights
+        if not items or items[-1].opinions or items[-1].responses:
+            return issue
+        last, closing = _without_sign_off(items[-1])
+        return replace(issue, highlights=(*items[:-1], last), closing=closing)
     section = issue.sections[-1]
     subsections = [k for k, sub in enumerate(section.subsections) if sub.items]
     items = section.subsections[subsections[-1]].items if subsections else section.items
     if not items or items[-1].opinions or items[-1].responses:
         return issue
-    paragraphs = items[-1].summary.split("\n\n")
-    start = next(
-        (
-            k
-            for k in range(1, len(paragraphs))
-            if _SIGN_OFF.match(paragraphs[k]) and all(len(p) <= 60 for p in paragraphs[k + 1 :])
-        ),
-        None,
-    )
-    if start is None:
+    last, closing = _without_sign_off(items[-1])
+    if not closing:
         return issue
-    last = replace(items[-1], summary="\n\n".join(paragraphs[:start]))
     items = (*items[:-1], last)
     if subsections:
         k = subsections[-1]
@@ -273,7 +268,23 @@ def _with_closing(issue: Issue) -> Issue:
     else:
         section = replace(section, items=items)
     sections = (*issue.sections[:-1], section)
-    return replace(issue, sections=sections, closing=tuple(paragraphs[start:]))
+    return replace(issue, sections=sections, closing=closing)
+
+
+def _without_sign_off(item: Item) -> tuple[Item, tuple[str, ...]]:
+    """`item` without the sign-off its text ends with, and that sign-off: its last
+    paragraphs from one that signs off, the others short ("See you soon," then "Rowan")."""
+    paragraphs = item.summary.split("\n\n")
+    start = next(
+        (
+            k
+            for k in range(1, len(paragraphs))
+            if _SIGN_OFF.match(paragraphs[k]) and all(len(p) <= 60 for p in paragraphs[k + 1 :])
+        ),
+        len(paragraphs),
+    )
+    summary = "\n\n".join(paragraphs[:start])
+    return replace(item, summary=summary), tuple(paragraphs[start:])
 
 
 def _all_items(issue: Issue) -> list[Item]:
@@ -314,18 +325,22 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
         rest[0:1] = _split_run_in_title(rest[0])
     if rest and len(rest[0].text) < 300:
         first = rest[0].text
+        at: int | None = None
         if _TITLE_LINE.match(first):
             meta.update(_title_parts(first, slug_number))
-            rest = rest[1:]
+            at = 0
         elif (m := _NAMED_TITLE_LINE.match(first)) and not _ANCHOR.search(first):
             meta["number"] = int(m["number"])
             meta["title"] = m["title"].strip() or None
             meta["newsletter"] = squash(m["name"])
-            rest = rest[1:]
+            at = 0
         elif (at := _title_heading(rest)) is not None or _title_line(first, slug_number):
             at = at or 0
             meta.update(_title_parts(squash(rest[at].text), slug_number))
-            rest = rest[:at] + rest[at + 1 :]
+        if at is not None:
+            # (and the title again, as an e-mail's first line under its subject)
+            again = at + 1 < len(rest) and squash(rest[at + 1].text) == squash(rest[at].text)
+            rest = rest[:at] + rest[at + 2 if again else at + 1 :]
     for block in blocks[:6]:
         if "number" not in meta and (m := _WELCOME.search(block.text)):
             meta["number"] = int(m["number"])

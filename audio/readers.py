@@ -451,6 +451,7 @@ class _HtmlBlocks(HTMLParser):
         self._bold: int | None = None  # where the bold text that opens the block ends
         self._hidden: tuple[str, int] | None = None  # a hidden element's tag and depth
         self._row: int | None = None  # where the blocks of a table row of text start
+        self._cells = 0  # how many cells that row has had
         self.title = ""  # the document's <title>
         self._in_title = False
 
@@ -519,8 +520,10 @@ class _HtmlBlocks(HTMLParser):
             self._flush()
             self._items += tag == "li"
             if tag == "tr":
-                self._row = len(self.blocks)
-            elif tag not in ("td", "th"):
+                self._row, self._cells = len(self.blocks), 0
+            elif tag in ("td", "th"):
+                self._cells += 1
+            else:
                 self._row = None  # a row with blocks in it lays out a page, not data
         elif tag == "br":
             self._text.append("\n")
@@ -547,7 +550,8 @@ class _HtmlBlocks(HTMLParser):
             self._flush()
             self._items -= tag == "li" and self._items > 0
             if tag == "tr" and self._row is not None:
-                self._join_row(self._row)
+                if self._cells >= 2 and len(self.blocks) - self._row == self._cells:
+                    self._join_row(self._row)  # each cell one line of text
                 self._row = None
         elif tag == "a" and self._href:
             href, start = self._href.pop()
@@ -570,8 +574,6 @@ class _HtmlBlocks(HTMLParser):
         """The cells of a table row of text, blocks from `start` on, as one line: "GPT-4,
         86.4", as a Markdown table's row is read."""
         cells = self.blocks[start:]
-        if len(cells) < 2:
-            return
         text, links = "", []
         for cell in cells:
             text += ", " if text else ""

@@ -273,8 +273,8 @@ def test_an_e_mail_from_a_newsletter_platform():
     assert issue.highlights[1].summary.endswith("The best agent solves 32% of them.")
     assert issue.highlights[2].summary == (
         "The Laundry Machine\n\nThe machine folded the shirts and thought about the sea."
-        "\n\nThanks for reading!"
     )
+    assert issue.closing == ("Thanks for reading!",)  # the sign-off, read in the outro
     text = repr(issue)
     for chrome in ("View in browser", "Like", "Restack", "Share", "Unsubscribe", "©", "Subscribe"):
         assert chrome not in text
@@ -667,3 +667,22 @@ def test_an_e_mails_subject_is_its_title_when_no_heading_gives_one():
     # A page whose own heading names it keeps that.
     page = html.replace("<p>Hello all.</p>", "<h1>Policy Brief #14: The real title</h1>")
     assert parse_text(page, slug="policy-brief-14", fmt="html").title == "The real title"
+
+
+def test_an_old_style_e_mail_laid_out_in_a_table():
+    # One story to a row, its lines parted by <br>; the subject again as the first row;
+    # the sign-off last.
+    html = """<html><head><title>Dev Digest #31</title></head><body><table>
+<tr><td><font size=5>Dev Digest #31</font></td></tr>
+<tr><td>Hi everyone, here are this week's links.</td></tr>
+<tr><td><b><a href="https://x.org/rust">Rust 1.80 is out</a></b><br>LazyCell and LazyLock
+are now stable.</td></tr>
+<tr><td>Cheers,<br>Sam</td></tr>
+</table></body></html>"""
+    issue = parse_text(html, slug="dev-digest-31", fmt="html")
+    assert (issue.newsletter, issue.number) == ("Dev Digest", 31)
+    assert issue.preamble == ("Hi everyone, here are this week's links.",)
+    assert [(i.title, i.url, i.summary) for i in issue.highlights] == [
+        ("Rust 1.80 is out", "https://x.org/rust", "LazyCell and LazyLock are now stable.")
+    ]
+    assert issue.closing == ("Cheers,", "Sam")
