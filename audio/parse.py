@@ -1287,8 +1287,9 @@ _CHROME = re.compile(
 )
 # What a link says when it is only a way to somewhere else: "Read the draft", "Sign up".
 _CALL_TO_ACTION = re.compile(
-    r"(?i)(?:read|see|view|watch|listen|learn|find out|sign up|register|apply|download|get"
-    r"|try|explore|click|join|rsvp|donate|check out|go to|more)\b[^.!?:]{0,40}[.!?]?"
+    r"(?i)[^\w\s]*\s*(?:read|see|view|watch|listen|learn|find out|sign up|register|apply"
+    r"|download|get|try|explore|click|join|rsvp|donate|check out|go to|more|continue|keep"
+    r"|full story)\b[^.!?:]{0,40}[.!?]?\s*[^\w\s]*"
 )
 
 

@@ -454,7 +454,7 @@ def test_an_in_this_issue_line_is_read_in_the_introduction_not_as_an_item():
 <h1>Policy Brief #12</h1>
 <p><strong>In this issue:</strong> the EU AI Act's codes, and US export controls.</p>
 <h2>Europe</h2><h3>Codes of practice published</h3><p>The AI Office published a draft.</p>
-<p><a href="https://example.eu/code">Read the draft</a></p>
+<p><a href="https://example.eu/code">Read the draft</a></p><p><a href="#">Continue reading →</a></p>
 <h2>United States</h2><h3>New export controls</h3><p>Commerce tightened the rules.</p>
 </body></html>"""
     issue = parse_text(html, slug="policy-brief-12", fmt="html")
