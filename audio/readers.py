@@ -452,8 +452,9 @@ class _HtmlBlocks(HTMLParser):
         self._hidden: tuple[str, int] | None = None  # a hidden element's tag and depth
         self._row: int | None = None  # where the blocks of a table row of text start
         self._cells = 0  # how many cells that row has had
-        self.title = ""  # the document's <title>
+        self.title = ""  # the document's <title> (not an SVG drawing's)
         self._in_title = False
+        self._svg = 0  # depth of <svg> elements
 
     def _length(self) -> int:
         return sum(len(t) for t in self._text)
@@ -502,7 +503,8 @@ class _HtmlBlocks(HTMLParser):
         return False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._in_title = tag == "title" and not self.title
+        self._svg += tag == "svg"
+        self._in_title = tag == "title" and not self.title and not self._svg
         if self._hides(tag, attrs):
             return
         if tag in ("b", "strong") and self._bold is None and not "".join(self._text).strip():
@@ -534,6 +536,7 @@ class _HtmlBlocks(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         self._in_title = False
+        self._svg -= tag == "svg" and self._svg > 0
         if self._hides(tag, None):
             return
         if tag in ("b", "strong") and self._bold == -1:

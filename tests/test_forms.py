@@ -661,6 +661,11 @@ def test_an_e_mails_subject_is_its_title_when_no_heading_gives_one():
         "Chips and codes",
     )
     assert issue.preamble == ("Hello all.",)
+    # A drawing's title is not the page's.
+    drawn = html.replace("<p>Hello all.</p>", "<svg><title>Logo</title></svg><p>Hello all.</p>")
+    assert parse_text(drawn, slug="policy-brief-14", fmt="html").title == "Chips and codes"
+    bare = drawn.replace("<title>Policy Brief #14: Chips and codes</title>", "")
+    assert "Logo" not in str(parse_text(bare, slug="policy-brief-14", fmt="html"))
     # A web page's title ends with its site's name.
     site = html.replace("Chips and codes</title>", "Chips and codes | Substack</title>")
     assert parse_text(site, slug="policy-brief-14", fmt="html").title == "Chips and codes"
