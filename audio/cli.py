@@ -137,7 +137,9 @@ def cli(
     """Turn newsletter issues into chaptered podcast episodes and a podcast feed.
 
     Issues come from ISSUES (default issues/) and episodes go to OUTPUT (default
-    output/): OUTPUT/<episode>/<episode>.mp3 and OUTPUT/feed.xml.
+    output/): OUTPUT/<episode>/<episode>.mp3 and OUTPUT/feed.xml. A command's ISSUE is
+    an issue file's path, or its name in ISSUES (with or without its suffix, or its
+    episode's name).
     """
     try:
         config = load_config(settings or issues_dir / SETTINGS_FILE)
