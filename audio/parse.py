@@ -1272,7 +1272,9 @@ def _events_label_blocks(
 _BUTTON = (
     r"(?:view (?:this (?:e-?mail|post|newsletter|issue) )?(?:in|on) (?:your |the )?"
     r"(?:browser|web)|(?:view|read) (?:it |this (?:e-?mail|post|newsletter|issue) )?online"
-    r"|open in (?:the )?app|like|comments?|restack|share"
+    r"|(?:open|read) in (?:the )?app|like|comments?|restack|share"
+    r"|share this (?:post|issue|newsletter|e-?mail)|listen now|leave a comment"
+    r"|give a gift subscription|(?:get|download) the app|start writing"
     r"|subscribe(?: now)?|upgrade to paid|unsubscribe|forward(?: to a friend)?|tweet"
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
     r"|follow (?:us|me) on [\w. ]{1,20}"

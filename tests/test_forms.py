@@ -381,6 +381,7 @@ BOLD_LEADS_HTML = """<html><body>
 <li><b>Meta</b> – a speech model that runs on phones.</li></ul>
 <p><b>Note</b> that we skipped last week.</p>
 <p>Thanks for reading Weekly AI! Subscribe for free to receive new posts.</p>
+<p><a href="#">Share this post</a> · <a href="#">Leave a comment</a></p><p>Listen now</p>
 </body></html>"""
 
 
