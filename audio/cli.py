@@ -92,7 +92,8 @@ class IssueFile(click.ParamType):
             self.fail(f"{value} is a folder, not an issue file", param, ctx)
         if os.sep in value:
             self.fail(f"no such file: {value}", param, ctx)
-        issues_dir = ctx.find_object(State).layout.issues if ctx else DEFAULT_ISSUES
+        state = ctx.find_object(State) if ctx else None
+        issues_dir = state.layout.issues if state else DEFAULT_ISSUES
         found = issues_named(issues_dir, value)
         if len(found) > 1:
             names = ", ".join(p.name for p in found)
