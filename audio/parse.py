@@ -1197,7 +1197,9 @@ def _events_label_blocks(
     held: _Opening | None = None  # an item's title, until the block after it is seen
     started = False  # whether anything came after the title
     summarizer: str | None = None  # the current item's
-    labels = _recurring_labels(blocks)
+    # Items that "Title:" lines or bold titles open, unless they label an item's parts.
+    parts = [_lead_in_opening(b) or _bold_opening(b) for b in blocks]
+    labels = _recurring_labels(parts)
     for index, block in enumerate(blocks):
         titled = False  # whether this block comes right after an item's heading
         if held is not None:
@@ -1253,7 +1255,7 @@ def _events_label_blocks(
         if not found and not titled:
             # Not a label of the parts of an item: one that recurs ("The details:" in
             # each story), or that comes right after the item's heading.
-            found = _lead_in_opening(block) or _bold_opening(block)
+            found = parts[index]
             found = [] if found and found[0].title.casefold() in labels else found
         if found:
             summarizer = found[0].summarizer
@@ -1355,14 +1357,11 @@ def _bold_opening(block: Block) -> list[_Event]:
     return [_Opening(_clean_title(title), None, None, url), _Text(body, new_paragraph=True)]
 
 
-def _recurring_labels(blocks: Sequence[Block]) -> set[str]:
-    """The titles (casefolded) that open two or more blocks as "Title:" lines or in bold:
-    labels of an item's parts ("The details:" in each story), not items' titles."""
-    titles = [
-        found[0].title.casefold()
-        for block in blocks
-        if (found := _lead_in_opening(block) or _bold_opening(block))
-    ]
+def _recurring_labels(openings: Sequence[list[_Event]]) -> set[str]:
+    """The titles (casefolded) that open two or more of `openings` (the blocks' "Title:"
+    lines and bold titles): labels of an item's parts ("The details:" in each story),
+    not items' titles."""
+    titles = [found[0].title.casefold() for found in openings if found]
     return {title for title in titles if titles.count(title) >= 2}
 
 
@@ -1428,13 +1427,9 @@ def _beside_items(blocks: Sequence[Block], deepest: int, ctx: _Context) -> set[i
         elif block.level is not None:
             groups.append([])
     for group in groups:
-        named = [
-            k
-            for k in group
-            if squash(blocks[k].text).casefold() not in ctx.levels
-            and not _OTHER_RECENT.match(blocks[k].text.strip())
-        ]
-        if len(named) >= 2 and any(len(blocks[k].text.split()) >= 4 for k in named):
+        named = [k for k in group if squash(blocks[k].text).casefold() not in ctx.levels]
+        named = [k for k in named if not _OTHER_RECENT.match(blocks[k].text.strip())]
+        if len(named) >= 2 and any(_long_title(blocks[k], deepest, 2) for k in named):
             found.update(named)
     return found
 

@@ -288,10 +288,7 @@ def read_markdown(text: str) -> list[Block]:
         else:
             paragraph.append(stripped)
     flush()
-    if title and not (blocks and blocks[0].level == 1):
-        # The site's title, above every heading, unless the text opens with its own.
-        blocks.insert(0, Block(squash(title), level=0))
-    return blocks
+    return _titled(blocks, title)
 
 
 # A static site's metadata line: "title: AI Weekly #88" (YAML), "Title: ..." (Pelican).
@@ -601,12 +598,18 @@ def _is_code(text: str) -> bool:
 
 def read_html(text: str) -> list[Block]:
     """Blocks of an HTML issue (a web page or an e-mail). An e-mail's subject, in its
-    `<title>`, is the title heading when no heading of the top level has it."""
+    `<title>`, is the title heading when the page opens with no title heading of its own."""
     parser = _HtmlBlocks()
     parser.feed(text)
     parser.close()
-    blocks = parser.blocks
-    title = squash(parser.title).rpartition(" | ")[0] or squash(parser.title)  # "... | Site"
-    if title and not any(b.level == 1 for b in blocks):
-        blocks.insert(0, Block(title, level=0))
+    title = squash(parser.title)
+    return _titled(parser.blocks, title.rpartition(" | ")[0] or title)  # "... | Site"
+
+
+def _titled(blocks: list[Block], title: str | None) -> list[Block]:
+    """`blocks` under `title` (a page's or a site's), as a heading above every other,
+    unless the first of their headings is of the top level: their own title."""
+    first = next((b for b in blocks if b.level is not None), None)
+    if title and squash(title) and not (first and first.level == 1):
+        blocks.insert(0, Block(squash(title), level=0))
     return blocks
