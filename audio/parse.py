@@ -42,11 +42,11 @@ _AUTHOR_LIST = rf"{_NAME}(?:(?:,| and|, and| &) {_NAME})*(?:,? et al\.?)?"
 # "(Authors)" optionally followed by "(summarized by Name)", optionally by ":"; or a
 # link's kind after its title, as TLDR gives it: "(5 minute read)", "(GitHub Repo)".
 _ANCHOR = re.compile(
-    rf"\((?P<authors>{_AUTHOR_LIST})\)"
+    r"\((?P<kind>\d{1,3} minutes? read|GitHub Repo|Website|Sponsor)\)"  # not "(Authors)"
+    rf"|\((?P<authors>{_AUTHOR_LIST})\)"
     r"(?:\s*\((?:summari[sz]ed|written|reviewed) by (?P<summarizer>[^()]{1,80})\))?"
     r"(?P<colon>\s*:)?"
     r"|\((?:summari[sz]ed|written) by (?P<summarizer_only>[^()]{1,80})\)(?P<colon2>\s*:)?"
-    r"|\((?P<kind>\d{1,3} minutes? read|GitHub Repo|Website|Sponsor)\)"
 )
 
 _OPINION = re.compile(
@@ -478,7 +478,13 @@ def _events_author_form(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Eve
     headings = _heading_lines(blocks, ctx)
     titles = _title_lines(blocks, ctx)
     for i, block in enumerate(blocks):
-        if block.level is not None:
+        if (
+            block.level is not None
+            and _heading_name(block) not in ctx.levels
+            and _names_item(block)
+        ):
+            yield _heading_opening(block)  # "### Title (4 minute read)" over its text
+        elif block.level is not None:
             yield _heading_event(block.text, block.level, ctx, explicit=True)
         elif i in titles:
             # A story with no "(Authors)" among those with: "Title" over its text.
@@ -501,8 +507,13 @@ def _heading_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
     after one that ends with ":", or one of three or more such lines in a row (headings
     come one or two at a time: a section and its subsection).
     """
+    marked = any(b.level is not None for b in blocks)  # then a guess must be strong
     candidates = [
-        b.level is None and not b.list_item and _is_heading_line(b.text, ctx) for b in blocks
+        b.level is None
+        and not b.list_item
+        and _is_heading_line(b.text, ctx)
+        and (not marked or _strong_heading(b.text, ctx))
+        for b in blocks
     ]
     headings: set[int] = set()
     i = 0
@@ -1211,7 +1222,7 @@ def _events_label_blocks(
             held = None
             titled = True
         if block.level is not None:
-            name = squash(block.text).strip("#*_ ").rstrip(":").casefold()
+            name = _heading_name(block)
             if highlights_level is not None and block.level <= highlights_level:
                 highlights_level = None
             if name == known.HIGHLIGHTS.casefold():
@@ -1393,6 +1404,11 @@ def _ended(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
+def _heading_name(block: Block) -> str:
+    """A marked heading's text as `_Context.levels` names it: casefolded, no markup."""
+    return squash(block.text).strip("#*_ ").rstrip(":").casefold()
+
+
 def _names_item(block: Block) -> bool:
     """Whether a marked heading names an item: it has "(Authors)" or is mostly a link."""
     text = block.text.strip()
@@ -1427,7 +1443,7 @@ def _beside_items(blocks: Sequence[Block], deepest: int, ctx: _Context) -> set[i
         elif block.level is not None:
             groups.append([])
     for group in groups:
-        named = [k for k in group if squash(blocks[k].text).casefold() not in ctx.levels]
+        named = [k for k in group if _heading_name(blocks[k]) not in ctx.levels]
         named = [k for k in named if not _OTHER_RECENT.match(blocks[k].text.strip())]
         if len(named) >= 2 and any(_long_title(blocks[k], deepest, 2) for k in named):
             found.update(named)

@@ -230,6 +230,11 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"€\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 euros"),
     (r"£\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 pounds"),
     (r"(?<![\d.,])1 (euro|pound)s\b", r"1 \1"),
+    # a $61.5B valuation: "a 61.5 billion dollar valuation"
+    (
+        r"\b([Aa]n?) (\d[\d,.]*(?: (?:million|billion|trillion|thousand))?) (dollar|euro|pound)s\b",
+        r"\1 \2 \3",
+    ),
     (r"\s*&\s*", " and "),
     (r"\b([A-Za-z])_\{?([A-Za-z0-9]+)\}?", r"\1 \2"),  # L_p -> L p
     (r"(?<=\w)_(?=\w)", " "),  # n_parameters -> n parameters
@@ -575,7 +580,7 @@ def _intro(issue: Issue, options: ScriptOptions) -> str:
         paragraphs.append(overview)
     elif not issue.preamble:
         paragraphs.append("This issue has no items.")
-    return to_speech("\n\n".join(paragraphs), citations=options.citations)
+    return _spoken_paragraphs(paragraphs, options)
 
 
 # How an issue's own words begin to say what it covers.
@@ -598,6 +603,13 @@ def _overview(issue: Issue) -> str:
     return " ".join(parts)
 
 
+def _spoken_paragraphs(paragraphs: Sequence[str], options: ScriptOptions) -> str:
+    """A script of `paragraphs` read aloud, each ending as a sentence does, so that the
+    voice pauses after a line without punctuation ("Together with Acme Cloud")."""
+    spoken = to_speech("\n\n".join(paragraphs), citations=options.citations)
+    return "\n\n".join(p + "." if p[-1:].isalnum() else p for p in spoken.split("\n\n"))
+
+
 def _spoken_list(words: Sequence[str]) -> str:
     """ "a", "a and b", "a, b, and c"."""
     if len(words) <= 2:
@@ -609,19 +621,18 @@ def _outro(issue: Issue, options: ScriptOptions) -> str:
     name = newsletter_name(issue, options)
     which = f"{name}, issue {issue.number}" if issue.number is not None else name
     paragraphs = [*issue.closing, f"That was {which}. Thank you for listening."]
-    return to_speech("\n\n".join(paragraphs), citations=options.citations)
+    return _spoken_paragraphs(paragraphs, options)
 
 
 def _highlight(item: Item, options: ScriptOptions) -> str:
-    text = "\n\n".join(_item_paragraphs(item, lead="Highlight"))
-    return to_speech(text, citations=options.citations)
+    return _spoken_paragraphs(_item_paragraphs(item, lead="Highlight"), options)
 
 
 def _section(title: str, items: Sequence[Item], options: ScriptOptions) -> str:
     paragraphs = [_sentence(title)]
     for item in items:
         paragraphs.extend(_item_paragraphs(item))
-    return to_speech("\n\n".join(paragraphs), citations=options.citations)
+    return _spoken_paragraphs(paragraphs, options)
 
 
 def _item_paragraphs(item: Item, lead: str | None = None) -> list[str]:

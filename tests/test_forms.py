@@ -592,7 +592,7 @@ def test_labels_of_an_items_parts_open_no_items():
     )
     assert issue.closing == ("See you soon,", "Rowan and the Rundown team")
     assert make_segments(issue)[-1].script == (
-        "See you soon\n\nRowan and the Rundown team\n\n"
+        "See you soon.\n\nRowan and the Rundown team.\n\n"
         "That was The Rundown AI. Thank you for listening."
     )
     # A heading in capitals keeps a name's own capitals.
@@ -692,3 +692,42 @@ are now stable.</td></tr>
         ("Rust 1.80 is out", "https://x.org/rust", "LazyCell and LazyLock are now stable.")
     ]
     assert issue.closing == ("Cheers,", "Sam")
+
+
+def test_headings_that_give_a_links_kind_are_items_beside_one_line_news():
+    # TLDR's Markdown: "### Title (4 minute read)" over its text, then a list of one-line
+    # news whose "(1 minute read)" makes the issue's form the "(Authors)" one.
+    issue = load_issue(MARKED_DIR / "tldr-ai-2025-06-02.md")
+    assert (issue.newsletter, issue.title) == ("TLDR AI", "June 2, 2025")
+    # A sponsor's line is not a section: it is read in the introduction.
+    assert issue.preamble == ("Together with Acme Cloud",)
+    headlines, research, quick = issue.sections
+    assert [s.name for s in issue.sections] == [
+        "🚀 Headlines & Launches",
+        "🧠 Research & Innovation",
+        "⚡ Quick Links",
+    ]
+    assert headlines.subsections == research.subsections == quick.subsections == ()
+    assert [(i.title, i.authors, i.summary[:30]) for i in headlines.items] == [
+        ("Gemini 2.5 Pro gets Deep Think mode", None, "Google released an experimenta"),
+        ("Mistral launches Codestral Embed", None, "Mistral's first embedding mode"),
+    ]
+    # "(GitHub Repo)" is the link's kind, not its authors.
+    (scaling,) = research.items
+    assert (scaling.title, scaling.authors) == (
+        "Scaling laws for reward model overoptimization, revisited",
+        None,
+    )
+    assert [(i.title, i.url) for i in quick.items][:2] == [
+        ("OpenAI o3-pro is now available to Pro users", "https://openai.com"),
+        ("Anthropic raised $3.5B at a $61.5B valuation", "https://anthropic.com"),
+    ]
+    intro, first, *_ = make_segments(issue)
+    assert intro.script == (
+        "TLDR AI: June 2, 2025.\n\nTogether with Acme Cloud.\n\n"
+        "In this issue: Headlines and Launches, Research and Innovation, and Quick Links."
+    )
+    assert first.script.startswith(
+        "Headlines and Launches.\n\nGemini 2.5 Pro gets Deep Think mode.\n\n"
+        "Google released an experimental reasoning mode"
+    )

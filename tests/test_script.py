@@ -130,6 +130,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "cents, 99 pence, 1,000 dollars and 50 cents, 1.10 million dollars",
         ),
         (
+            "raised $3.5B at a $61.5B valuation, a $5 fee, an €8 ticket",
+            "raised 3.5 billion dollars at a 61.5 billion dollar valuation, a 5 dollar fee, "
+            "an 8 euro ticket",
+        ),
+        (
             "pp. 12, p. 7, vol. 3, ca. 1900, approx. 3, ~$5",
             "pages 12, page 7, volume 3, circa 1900, approximately 3, about 5 dollars",
         ),
