@@ -444,9 +444,9 @@ def _newsletter_from_text(blocks: Sequence[Block]) -> str | None:
 
 def _number_from_slug(slug: str) -> int | None:
     """The issue number a file name ends with ("alignment-newsletter-076" -> 76; not a
-    date's day: "tldr-ai-2024-03-04")."""
-    if re.search(r"\d{4}-\d{1,2}-\d{1,2}$", slug):
-        return None
+    date's day or month: "tldr-ai-2024-03-04", "essay-2025-03")."""
+    if re.search(r"\d{4}-\d{1,2}-\d{1,2}$|(?:19|20)\d\d-\d{1,2}$", slug):
+        return None  # a date, or a year and month: "essay-2025-03"
     m = re.search(r"(?:^|[-_ #])(\d{1,4})$", slug)
     return int(m.group(1)) if m else None
 
@@ -465,9 +465,20 @@ def _drop_footer(blocks: list[Block]) -> list[Block]:
     for i in range(last, len(blocks)):
         m = _FOOTER.search(blocks[i].text, offset if i == last else 0)
         if m:
-            head = blocks[i].text[: m.start()].strip()
+            head = _before_sentence_of(blocks[i].text, m.start())
             return [*blocks[:i], *([replace(blocks[i], text=head)] if head else [])]
     return blocks
+
+
+def _before_sentence_of(text: str, pos: int) -> str:
+    """`text` before `pos`, or before the sentence that `pos` is inside of, when a
+    lowercase word there goes on with it ("Thanks! If you liked it, forward it to a
+    friend." -> "Thanks!")."""
+    head = text[:pos].rstrip()
+    if not text[pos:].lstrip()[:1].islower():
+        return head
+    ends = list(re.finditer(r"[.!?](?=\s)", head))
+    return head[: ends[-1].end()] if ends else ""
 
 
 # --------------------------------------------------------------------------- author form

@@ -625,3 +625,25 @@ def test_a_plain_text_e_mail_with_marked_headings_and_linked_titles():
         "The Commerce Department tightened rules on advanced chips and, for the first "
         "time, on model weights."
     )
+
+
+def test_a_year_and_month_is_no_issue_number_and_a_footer_inside_a_sentence_takes_it():
+    text = """# The Bitter Lesson, Revisited
+
+Hello friends, this month I look back at an essay.
+
+## What Sutton said
+
+General methods that leverage computation win, by a large margin.
+
+He gives chess, Go, speech recognition and computer vision as examples.
+
+Thanks for reading! If you enjoyed this, forward it to a friend.
+
+Jane
+"""
+    issue = parse_text(text, slug="essay-2025-03", fmt="markdown")
+    assert (issue.number, issue.title) == (None, "The Bitter Lesson, Revisited")
+    # Not "If you enjoyed this," without the rest of its sentence.
+    assert issue.closing == ("Thanks for reading!",)
+    assert parse_text(text, slug="essay-12", fmt="markdown").number == 12
