@@ -278,8 +278,10 @@ def _without_sign_off(item: Item) -> tuple[Item, tuple[str, ...]]:
     start = next(
         (
             k
-            for k in range(1, len(paragraphs))
-            if _SIGN_OFF.match(paragraphs[k]) and all(len(p) <= 60 for p in paragraphs[k + 1 :])
+            for k in range(len(paragraphs))
+            if _SIGN_OFF.match(paragraphs[k])
+            and (k or len(paragraphs[k]) <= 120)  # not a story that opens "That's it:"
+            and all(len(p) <= 60 for p in paragraphs[k + 1 :])
         ),
         len(paragraphs),
     )
@@ -1301,10 +1303,10 @@ _BUTTON = (
     r"|give a gift subscription|(?:get|download) the app|start writing"
     r"|subscribe(?: now)?|upgrade to paid|unsubscribe|forward(?: to a friend)?|tweet"
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
-    r"|follow (?:us|me) on [\w. ]{1,20}"
+    r"|follow (?:us|me) on [\w. ]{1,20}|(?:powered|sent|delivered) (?:by|with|via) [\w. ]{1,20}"
     r"|update your preferences)[.!]?"
 )
-_COPYRIGHT = r"©\s*(?:\d{4}|copyright)[^\n]{0,300}"
+_COPYRIGHT = r"(?:[\w.&'’ -]{1,40}\s)?©\s*(?:\d{4}|copyright)[^\n]{0,300}"  # "Notes © 2025"
 # Buttons in a row ("Like | Comment", or a table's row of them: "Like, Comment"), maybe
 # ending with the copyright line; the copyright line; Substack's "Subscribe" box.
 _CHROME = re.compile(

@@ -432,6 +432,11 @@ _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template", "svg",
 _SKIP_TAGS |= {"nav", "footer", "form", "button", "select", "dialog"}
 
 
+# Parts of a platform's cards that only show where a link goes: Ghost's bookmark card
+# has the site's name, its author and pictures under the title and description.
+_NOT_READ_CLASS = re.compile(r"\bkg-bookmark-(?:metadata|thumbnail)\b")
+
+
 class _HtmlBlocks(HTMLParser):
     """Collects blocks from HTML: text of block elements, headings, and link spans."""
 
@@ -469,7 +474,8 @@ class _HtmlBlocks(HTMLParser):
     def _hides(self, tag: str, attrs: list[tuple[str, str | None]] | None) -> bool:
         """Whether the tag starting here (ending, when `attrs` is None) is, or is in, an
         element not shown: an e-mail's preheader ("display: none"), `hidden`, or
-        `aria-hidden`, which screen readers pass over too."""
+        `aria-hidden`, which screen readers pass over too; or a card's part that only
+        shows where a link goes (`_NOT_READ_CLASS`)."""
         if self._hidden is not None:
             hidden, depth = self._hidden
             if tag == hidden and attrs is None:
@@ -494,6 +500,7 @@ class _HtmlBlocks(HTMLParser):
             "hidden" in values
             or (values.get("aria-hidden") or "").lower() == "true"
             or re.search(r"display:none|visibility:hidden|mso-hide:all", style)
+            or _NOT_READ_CLASS.search(values.get("class") or "")
         ):
             self._hidden = (tag, 1)
             return True

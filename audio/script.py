@@ -195,6 +195,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     ),
     # 3/4, 7/10 (not "on 3/4", a date)
     (r"(?<![\w/.,])(?<!\bon )(\d{1,3})/(\d{1,3})(?![\w/]|[.,]\d)", _fraction),
+    # a reading time, which means nothing aloud: "By Sam • 5 min read"
+    (r"(?i)(?:^|\s*[•·|–—-])\s*\d{1,3}[ -]?min(?:ute)?s?\.? read\b", ""),
+    (r"\s+[•·]\s+", ", "),  # "By Sam Lee • March 3": a pause between fields
     (rf"(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})(?![\w/])", _unit),
     (r"\bFLOPs\b", "flops"),
     (r"\bFLOP/s\b", "flop per second"),

@@ -198,8 +198,10 @@ def test_the_markup_of_any_newsletter_gives_its_structure(path):
             "Ten labs get a year of compute.",
         ),
     ]
+    # The sign-off, all of the last item's text, closes the episode.
     (news,) = issue.sections[2].items
-    assert news.summary == "Thanks for reading! See you next week."
+    assert news.summary == ""
+    assert issue.closing == ("Thanks for reading! See you next week.",)
     assert issue.warnings == ()
 
 
@@ -731,3 +733,26 @@ def test_headings_that_give_a_links_kind_are_items_beside_one_line_news():
         "Headlines and Launches.\n\nGemini 2.5 Pro gets Deep Think mode.\n\n"
         "Google released an experimental reasoning mode"
     )
+
+
+def test_a_ghost_e_mail_with_a_bookmark_card_a_byline_and_a_footer():
+    issue = load_issue(MARKED_DIR / "robot-notes-41.html")
+    assert (issue.newsletter, issue.number, issue.title) == ("Robot Notes", 41, "Hands, finally")
+    assert issue.preamble == (
+        "By Sam Lee • 5 min read",
+        "Welcome back! Three stories this week, and a tool I have been enjoying.",
+    )
+    research, tools = issue.sections
+    # The card's title and description are read; not where its link goes ("arXiv.org").
+    dexhand = research.items[0]
+    assert dexhand.title == "DexHand: learning in-hand rotation from 10 minutes of play"
+    assert "arXiv.org" not in str(issue) and "Jane Roe" not in str(issue)
+    # A sign-off that is all of the last story's text closes the episode; the footer
+    # ("Robot Notes © 2025 – Unsubscribe", "Powered by Ghost") is not read.
+    (mujoco,) = tools.items
+    assert mujoco.summary == ""
+    assert issue.closing == ("That's all for this week. See you next Friday!", "— Sam")
+    assert "Ghost" not in str(issue) and "©" not in str(issue)
+    intro = make_segments(issue)[0]
+    # A reading time means nothing aloud, and a "•" is a pause.
+    assert intro.script.split("\n\n")[1] == "By Sam Lee."

@@ -130,6 +130,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "cents, 99 pence, 1,000 dollars and 50 cents, 1.10 million dollars",
         ),
         (
+            "By Sam Lee • March 3 · 5 min read. A 4-minute read, it took 5 min to read",
+            "By Sam Lee, March 3. A 4-minute read, it took 5 minutes to read",
+        ),
+        (
             "raised $3.5B at a $61.5B valuation, a $5 fee, an €8 ticket",
             "raised 3.5 billion dollars at a 61.5 billion dollar valuation, a 5 dollar fee, "
             "an 8 euro ticket",
