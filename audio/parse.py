@@ -325,6 +325,8 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
         rest = rest[1:]  # "View this email in your browser" above the title
     if rest and len(rest[0].text) >= 300:
         rest[0:1] = _split_run_in_title(rest[0])
+    if len(rest) >= 2 and _name_over_number(rest[0], rest[1]):
+        rest[0:2] = [Block(f"{rest[0].text} {rest[1].text}")]
     if rest and len(rest[0].text) < 300:
         first = rest[0].text
         at: int | None = None
@@ -350,6 +352,18 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
     if not meta.get("newsletter"):
         meta.pop("newsletter", None)
     return meta, rest
+
+
+def _name_over_number(first: Block, second: Block) -> bool:
+    """Whether a title is written on two lines, the newsletter's name over its number:
+    "Hacker Newsletter" then "#689 - February 21, 2025"."""
+    return (
+        first.level is None
+        and second.level is None
+        and len(first.text) <= 60
+        and not first.text.endswith((".", "!", "?", ":"))
+        and bool(re.match(r"(?:#|(?:Issue|No\.?)\s*)\d{1,4}\b(?!\s*[.)])", second.text))
+    )
 
 
 # A title heading "Weekly AI #17 — March 3, 2025": the newsletter, its number, a title;

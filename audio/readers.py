@@ -103,6 +103,10 @@ def read_plain(text: str) -> list[Block]:
     """
     blocks: list[Block] = []
     for lines in _chunks(text):
+        if len(lines) == 1 and (m := _DECORATED_HEADING.fullmatch(lines[0])):
+            blocks.append(Block(m["name"] or m["name2"], level=2))  # "// Favorites", "== News =="
+            continue
+        lines = _with_links_under(lines)
         if _heads_a_list(lines):
             blocks.append(Block(lines.pop(0)))  # "QUICK HITS" over its bullets
         if _is_list(lines):
@@ -122,21 +126,45 @@ _MARKED_LINE = re.compile(r"^\*\* +(?=\S)")
 _LINKED_LINE = re.compile(r"(?P<text>[^()]{1,150}?)\s+\((?P<url>https?://[^\s()]+)\)")
 
 
+# A heading that a plain-text e-mail marks with rules or slashes: "// Favorites",
+# "== News ==", "--- Jobs ---".
+_DECORATED_HEADING = re.compile(
+    r"//+\s*(?P<name>[^/\s][^/]{0,58}?)\s*/*|(?P<rule>={2,}|-{2,})\s*(?P<name2>[^=-].{0,58}?)\s*(?P=rule)"
+)
+# A line that is only a link's address, maybe with a note: "https://x.org (comments)".
+_URL_LINE = re.compile(r"(?P<url>https?://\S+)(?:\s+\([^()]{0,200}\))?")
+
+
 def _chunks(text: str) -> Iterator[list[str]]:
     """The lines of each blank-line separated chunk of plain text, whitespace squashed;
-    a line marked "** " is a chunk of its own, its mark dropped."""
+    a line marked "** " is a chunk of its own, its mark dropped, and so is a heading
+    marked with rules or slashes ("// Favorites")."""
     for chunk in re.split(r"\n\s*\n", text):
         lines: list[str] = []
         for line in (squash(raw) for raw in chunk.splitlines()):
-            if m := _MARKED_LINE.match(line):
+            if (m := _MARKED_LINE.match(line)) or _DECORATED_HEADING.fullmatch(line):
                 if lines:
                     yield lines
-                yield [line[m.end() :]]
+                yield [line[m.end() :] if m else line]
                 lines = []
             elif line:
                 lines.append(line)
         if lines:
             yield lines
+
+
+def _with_links_under(lines: list[str]) -> list[str]:
+    """`lines` with a line that is only an address joined to the line above it, as a
+    link's text and address are written ("Title (https://...)"); a note after the
+    address ("(comments)") is left out."""
+    joined: list[str] = []
+    for line in lines:
+        m = _URL_LINE.fullmatch(line)
+        if m and joined and not _URL_LINE.fullmatch(joined[-1]) and "(" not in joined[-1]:
+            joined[-1] = f"{joined[-1]} ({m['url']})"
+        else:
+            joined.append(line)
+    return joined
 
 
 def _linked_line(text: str) -> Block:

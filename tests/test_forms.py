@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from audio.parse import load_issue, parse_text
-from audio.readers import CODE_NOTE, detect_format, read_html, read_markdown
+from audio.readers import CODE_NOTE, detect_format, read_blocks, read_html, read_markdown
 from audio.script import make_segments
 
 FORMS = Path(__file__).resolve().parent / "data" / "forms"
@@ -756,3 +756,54 @@ def test_a_ghost_e_mail_with_a_bookmark_card_a_byline_and_a_footer():
     intro = make_segments(issue)[0]
     # A reading time means nothing aloud, and a "•" is a pause.
     assert intro.script.split("\n\n")[1] == "By Sam Lee."
+
+
+def test_a_plain_text_list_of_links_under_slashed_headings():
+    # Hacker Newsletter's text e-mail: the name over "#689 - date", "// Favorites"
+    # headings, and each story a title over its address and "(comments)".
+    path = MARKED_DIR / "hacker-newsletter-689.txt"
+    blocks = read_blocks(path.read_text(), "text")
+    assert [(b.text, b.level) for b in blocks if b.level] == [
+        ("Favorites", 2),
+        ("Show HN", 2),
+        ("Code", 2),
+    ]
+    issue = load_issue(path)
+    assert (issue.newsletter, issue.number, issue.title) == (
+        "Hacker Newsletter",
+        689,
+        "February 21, 2025",
+    )
+    assert [(s.name, [(i.title, i.url) for i in s.items]) for s in issue.sections] == [
+        (
+            "Favorites",
+            [
+                (
+                    "The Hidden Costs of Coding with Generative AI",
+                    "https://sloanreview.mit.edu/article/hidden-costs",
+                ),
+                ("I built a large language model from scratch", "https://example.com/llm"),
+            ],
+        ),
+        (
+            "Show HN",
+            [
+                (
+                    "Show HN: A tiny SQLite clone in 1,000 lines of Rust",
+                    "https://github.com/example/tinysql",
+                )
+            ],
+        ),
+        (
+            "Code",
+            [
+                ("Why Rust's borrow checker is not your enemy", "https://example.com/borrow"),
+                ("Writing a compiler in a weekend", "https://example.com/compiler"),
+            ],
+        ),
+    ]
+    assert issue.closing == (
+        "That's it for this week. If you enjoyed it, please share with a friend!",
+        "Cheers, Kale",
+    )
+    assert "comments" not in str(issue) and issue.warnings == ()
