@@ -251,7 +251,8 @@ CODE_NOTE = "There is a code example in the written issue."
 def read_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown issue: ATX and setext headings, paragraphs, list items, and
     table rows (each a line of its own, its cells joined by commas, as a list item); a
-    fenced code block is CODE_NOTE; reference links ("[Ruff][ruff]") are resolved; HTML
+    fenced code block is CODE_NOTE; reference links ("[Ruff][ruff]") are resolved; a
+    footnote ("[^1]") is read after the paragraph that refers to it ("Footnote: ..."); HTML
     comments and a static site's metadata (YAML front matter, or Pelican's "Title:",
     "Date:" lines) are not read, but its title is the title heading."""
     blocks: list[Block] = []
@@ -260,13 +261,19 @@ def read_markdown(text: str) -> list[Block]:
 
     def flush() -> None:
         if paragraph:
-            block = _markdown_inline(" ".join(paragraph))
+            joined = " ".join(paragraph)
+            block = _markdown_inline(_MD_FOOTNOTE_REF.sub("", joined))
             if block.text:
                 blocks.append(replace(block, list_item=in_item))
+            for label in _MD_FOOTNOTE_REF.findall(joined):  # read where it is referred to
+                note = _markdown_inline(notes.pop(label.casefold(), ""))
+                if note.text:
+                    blocks.append(replace(note, text=f"Footnote: {note.text}"))
             paragraph.clear()
 
     text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
     title, lines = _front_matter(text.split("\n"))
+    notes, lines = _footnotes(lines)
     references = {
         m["label"].casefold(): m["url"] for m in map(_MD_REF_DEFINITION.match, lines) if m
     }
@@ -317,6 +324,28 @@ def read_markdown(text: str) -> list[Block]:
             paragraph.append(stripped)
     flush()
     return _titled(blocks, title)
+
+
+_MD_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_MD_FOOTNOTE = re.compile(r"^\s{0,3}\[\^(?P<label>[^\]\s]+)\]:\s*(?P<text>.*)$")
+
+
+def _footnotes(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The footnotes' texts by label (casefolded), from "[^1]: text" and the indented
+    lines under it, and the other lines."""
+    notes: dict[str, str] = {}
+    rest: list[str] = []
+    label: str | None = None
+    for line in lines:
+        if m := _MD_FOOTNOTE.match(line):
+            label = m["label"].casefold()
+            notes[label] = m["text"].strip()
+        elif label is not None and line.startswith(("    ", "\t")) and line.strip():
+            notes[label] = f"{notes[label]} {line.strip()}".strip()
+        else:
+            label = None
+            rest.append(line)
+    return notes, rest
 
 
 # A static site's metadata line: "title: AI Weekly #88" (YAML), "Title: ..." (Pelican).

@@ -441,7 +441,7 @@ def make_segments(issue: Issue, options: ScriptOptions = ScriptOptions()) -> tup
                 issue.highlights_heading,
                 None,
                 (item, *item.responses),
-                _highlight(item, options),
+                _highlight(item, options, lead="Highlight" if _has_highlights(issue) else None),
             )
         )
     for section in issue.sections:
@@ -553,9 +553,9 @@ def episode_description(issue: Issue, options: ScriptOptions = ScriptOptions()) 
     if issue.title:
         parts.append(_sentence(issue.title))
     if issue.highlights:
-        parts.append(
-            _sentence("Highlights: " + "; ".join(i.title.rstrip(".") for i in issue.highlights))
-        )
+        lead = "Highlights" if _has_highlights(issue) else "In this issue"
+        titles = "; ".join(i.title.rstrip(".") for i in issue.highlights)
+        parts.append(_sentence(f"{lead}: {titles}"))
     names = [s.name for s in issue.sections if s.name]
     if names:
         lead = "Also in this issue" if issue.highlights else "In this issue"
@@ -595,15 +595,22 @@ def _overview(issue: Issue) -> str:
     this issue: X and Y." ("In this episode", when the issue's own words said "In this
     issue" or "In today's ...")."""
     parts = []
+    said = any(p.casefold().startswith(_IN_THIS_ISSUE) for p in issue.preamble)
+    in_this = "In this episode" if said else "In this issue"
     titles = [i.title.rstrip(".") for i in issue.highlights]
     if titles:
-        parts.append(_sentence("In the highlights: " + _spoken_list(titles)))
+        lead = "In the highlights" if _has_highlights(issue) else in_this
+        parts.append(_sentence(f"{lead}: " + _spoken_list(titles)))
     names = [s.name for s in issue.sections if s.name]
     if names:
-        said = any(p.casefold().startswith(_IN_THIS_ISSUE) for p in issue.preamble)
-        lead = "Then" if titles else "In this episode" if said else "In this issue"
-        parts.append(_sentence(f"{lead}: " + _spoken_list(names)))
+        parts.append(_sentence(f"{'Then' if titles else in_this}: " + _spoken_list(names)))
     return " ".join(parts)
+
+
+def _has_highlights(issue: Issue) -> bool:
+    """Whether the issue's first items stand out as highlights: under a heading that
+    says so, or before its sections; not when they are all its items (a list of five)."""
+    return bool(issue.highlights) and (issue.highlights_heading is not None or bool(issue.sections))
 
 
 def _spoken_paragraphs(paragraphs: Sequence[str], options: ScriptOptions) -> str:
@@ -627,8 +634,8 @@ def _outro(issue: Issue, options: ScriptOptions) -> str:
     return _spoken_paragraphs(paragraphs, options)
 
 
-def _highlight(item: Item, options: ScriptOptions) -> str:
-    return _spoken_paragraphs(_item_paragraphs(item, lead="Highlight"), options)
+def _highlight(item: Item, options: ScriptOptions, lead: str | None) -> str:
+    return _spoken_paragraphs(_item_paragraphs(item, lead=lead), options)
 
 
 def _section(title: str, items: Sequence[Item], options: ScriptOptions) -> str:

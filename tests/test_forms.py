@@ -807,3 +807,34 @@ def test_a_plain_text_list_of_links_under_slashed_headings():
         "Cheers, Kale",
     )
     assert "comments" not in str(issue) and issue.warnings == ()
+
+
+def test_a_numbered_list_of_links_is_the_issue_and_a_footnote_is_read_where_it_is_cited():
+    issue = load_issue(MARKED_DIR / "five-things-118.md")
+    assert (issue.newsletter, issue.number, issue.title) == (
+        "Five Things",
+        118,
+        "Agents everywhere",
+    )
+    assert issue.preamble == (
+        "Good morning! Here are the five things I found most interesting this week.",
+        "Footnote: Well, four and a half. Number 4 is short.",
+    )
+    assert [(i.title, i.authors, i.url) for i in issue.highlights][:2] == [
+        ("Agents are eating SaaS", None, "https://example.com/agents"),
+        ("The state of open weights", "Nathan Lambert", "https://example.com/open"),
+    ]
+    assert issue.highlights[2].summary == (
+        "Practical advice on building evals for LLM apps:\n\n"
+        "Start with 20 examples you wrote by hand. Then look at your data."
+    )
+    assert issue.closing == ("That's all for now. Reply and tell me what I missed!", "— Priya")
+    # Five items and nothing else are the issue, not its highlights: no "Highlight:".
+    intro, agents, *_, outro = make_segments(issue)
+    assert len(make_segments(issue)) == 7
+    assert intro.script.endswith(
+        "In this issue: Agents are eating SaaS, The state of open weights, A field guide to "
+        "evals, Why GPUs are still scarce, and Tiny recursive models."
+    )
+    assert agents.script.startswith("Agents are eating SaaS.\n\nA long piece")
+    assert "Footnote" not in outro.script
