@@ -208,6 +208,13 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         r"\2 to \1",
     ),
     (r"(\d(?:bn|[kKMBT])?)\s*[–—]\s*(?=[$€£]?\d)", r"\1 to "),  # 2019–2020, 5B–500B
+    # a name's version and size: "Llama-3.1-8B", "Qwen2.5-72B" (espeak-ng says "dash")
+    (r"\b([A-Za-z][\w.-]*\d)-(?=\d+[A-Za-z]*\b)", r"\1 "),
+    # a range of numbers: "5-10%", "2-3 days", "8-10B" (not "1-800-555", "3.1-8B")
+    (
+        r"(?<![\w.,/-])(\d+(?:\.\d+)?)-(?=\d+(?:\.\d+)?(?:\s|%|[kKMBT]\b|$|[,;:!?)]|\.(?!\d)))",
+        r"\1 to ",
+    ),
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[kK]\b", r"\1 thousand"),  # 8k tokens, $200k
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:M|\s?mn)\b", r"\1 million"),  # 70M parameters
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:B|\s?bn)\b", r"\1 billion"),  # 16B, $1.5bn

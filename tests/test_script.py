@@ -65,7 +65,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "from 70 million to 16 billion params on 5 billion to 500 billion tokens",
         ),
         ("an 8k context, 1T params", "an 8 thousand context, 1 trillion params"),
-        ("Llama-2-7B, A100 80GB", "Llama-2-7B, A100 80 gigabytes"),
+        ("Llama-2-7B, A100 80GB", "Llama-2 7 billion, A100 80 gigabytes"),
         ("Cost: $1.5M, up from $200k", "Cost: 1.5 million dollars, up from 200 thousand dollars"),
         ("raised $5–10M and $3B", "raised 5 to 10 million dollars and 3 billion dollars"),
         ("€3 bn, €1 or £2", "3 billion euros, 1 euro or 2 pounds"),
@@ -128,6 +128,12 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "$4.40 per million, $0.50, $0.01, $1.00, €2.50, £0.99, $1,000.50, $1.10M",
             "4 dollars and 40 cents per million, 50 cents, 1 cent, 1 dollar, 2 euros and 50 "
             "cents, 99 pence, 1,000 dollars and 50 cents, 1.10 million dollars",
+        ),
+        (
+            "up 5-10% in 2-3 days, 8-10B, won 3-2. Llama-3.1-8B, Qwen2.5-72B, COVID-19, "
+            "call 1-800-555-1234",
+            "up 5 to 10 percent in 2 to 3 days, 8 to 10 billion, won 3 to 2. Llama-3.1 8 "
+            "billion, Qwen2.5 72 billion, COVID-19, call 1-800-555-1234",
         ),
         (
             "By Sam Lee • March 3 · 5 min read. A 4-minute read, it took 5 min to read",
