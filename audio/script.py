@@ -221,6 +221,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<![\w.-])(\d+(?:\.\d+)?)T\b", r"\1 trillion"),
     (r"(?<![\w.-])(\d+(?:\.\d+)?)x\b", r"\1 times"),  # 10x cheaper
     (r"\band/or\b", "and or"),
+    (r"\b([A-Z])/([A-Z])\b", r"\1 \2"),  # I/O, A/B testing
+    (r"\s+/\s+", ", "),  # "(Leah Nylen / Bloomberg)": a pause, not "slash"
     (r"(\d\s?[A-Za-z]+)/([A-Za-z]+)\b", r"\1 per \2"),  # 20 tokens/param
     (r"\bw/o\b", "without"),
     (r"(?<![\w/])([a-z]{2,})/([a-z]{2,})(?![\w/])", r"\1 or \2"),  # iterative/recursive

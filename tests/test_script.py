@@ -130,6 +130,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "cents, 99 pence, 1,000 dollars and 50 cents, 1.10 million dollars",
         ),
         (
+            "Google's I/O, A/B tests (Leah Nylen / Bloomberg)",
+            "Google's I O, A B tests, Leah Nylen, Bloomberg",
+        ),
+        (
             "up 5-10% in 2-3 days, 8-10B, won 3-2. Llama-3.1-8B, Qwen2.5-72B, COVID-19, "
             "call 1-800-555-1234",
             "up 5 to 10 percent in 2 to 3 days, 8 to 10 billion, won 3 to 2. Llama-3.1 8 "
