@@ -625,8 +625,8 @@ def _has_highlights(issue: Issue) -> bool:
 def _spoken_paragraphs(paragraphs: Sequence[str], options: ScriptOptions) -> str:
     """A script of `paragraphs` read aloud, each ending as a sentence does, so that the
     voice pauses after a line without punctuation ("Together with Acme Cloud")."""
-    spoken = to_speech("\n\n".join(paragraphs), citations=options.citations)
-    return "\n\n".join(p + "." if p[-1:].isalnum() else p for p in spoken.split("\n\n"))
+    ended = (p + "." if p.rstrip()[-1:].isalnum() else p for p in paragraphs)
+    return to_speech("\n\n".join(ended), citations=options.citations)
 
 
 def _spoken_list(words: Sequence[str]) -> str:
