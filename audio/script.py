@@ -623,9 +623,10 @@ def _has_highlights(issue: Issue) -> bool:
 
 
 def _spoken_paragraphs(paragraphs: Sequence[str], options: ScriptOptions) -> str:
-    """A script of `paragraphs` read aloud, each ending as a sentence does, so that the
-    voice pauses after a line without punctuation ("Together with Acme Cloud")."""
-    ended = (p + "." if p.rstrip()[-1:].isalnum() else p for p in paragraphs)
+    """A script of `paragraphs` read aloud, each ending as a sentence does (a lead-in's
+    colon aside), so that the voice pauses after a line without punctuation ("Together
+    with Acme Cloud") or with a comma ("See you soon,")."""
+    ended = (re.sub(r"(?<=\w)[,;]?\s*$", ".", p) for p in paragraphs)  # "See you soon,"
     return to_speech("\n\n".join(ended), citations=options.citations)
 
 
