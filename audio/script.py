@@ -369,12 +369,14 @@ ENGINE_LEXICON = (
 )
 
 
-# A year from 1100 to 1999 where a year is meant ("in 1997", "(1998)", "1985-1990"; not
+# A year from 1100 to 1999 where a year is meant ("in 1997", "(1998)", "1985-1990",
+# "1985 to 1990", which is what the script makes of "1985-1990" and "1985–1990"; not
 # "of 1536" or "to 1250", which are more often counts), which espeak-ng reads "nineteen
 # hundred ninety-seven": "19 97" it reads as people say it.
 _YEAR = re.compile(
     r"(?:(?<=\()|(?<=\d[–-])|(?P<before>\b(?i:in|since|until|till|before|after|circa|year"
-    r"|during) )|(?<![\w.,])(?=\d{4}[–-]\d{2,4}\b))"
+    r"|during) )|(?<![\w.,])(?=\d{4}[–-]\d{2,4}\b)"
+    r"|(?<![\w.,])(?=1[1-9]\d\d to 1[1-9]\d\d\b)|(?<=\b1[1-9]\d\d to ))"
     r"(?P<century>1[1-9])(?P<decade>\d)(?P<unit>\d)\b(?![.,]\d)"
 )
 

@@ -388,6 +388,10 @@ def test_years_are_respelled_as_espeak_ng_reads_them_right():
     assert spoken_text("Deep Blue (1997) won in 1997; 1985-1990; in 1905; in 1900.", ()) == (
         "Deep Blue (19 97) won in 19 97; 19 85-19 90; in 19 oh 5; in 1900."
     )
+    # A range as the script writes it ("1985-1990" and "1985–1990" are "1985 to 1990").
+    assert spoken_text(to_speech("From 1985-1990, and 1980 to 1985."), ()) == (
+        "From 19 85 to 19 90, and 19 80 to 19 85."
+    )
     # Counts stay numbers.
     text = "Up to 1536 dimensions, 1,990 steps, 1990.5 units and 1250 of them."
     assert spoken_text(text, ()) == text
