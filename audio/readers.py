@@ -494,6 +494,10 @@ _SKIP_TAGS |= {"nav", "footer", "form", "button", "select", "dialog"}
 _NOT_READ_CLASS = re.compile(r"\bkg-bookmark-(?:metadata|thumbnail)\b")
 
 
+# The id a link to a footnote goes to: "#fn1", "#fn:1", "#footnote-1".
+_FOOTNOTE_ID = re.compile(r"(?:fn|footnote)[-:_]?\d")
+
+
 class _HtmlBlocks(HTMLParser):
     """Collects blocks from HTML: text of block elements, headings, and link spans."""
 
@@ -514,6 +518,13 @@ class _HtmlBlocks(HTMLParser):
         self.title = ""  # the document's <title> (not an SVG drawing's)
         self._in_title = False
         self._svg = 0  # depth of <svg> elements
+        # Footnotes: the ids each block cites, and the blocks of each footnote by its id.
+        self.cites: dict[int, list[str]] = {}
+        self.notes: dict[str, list[int]] = {}
+        self._citing: list[str] = []  # the ids the block being read cites
+        self._notes: tuple[str, int] | None = None  # the footnotes' element and depth
+        self._note: str | None = None  # the id of the footnote being read
+        self._quiet: list[bool] = []  # per open <a>: whether its text is a mark
 
     def _length(self) -> int:
         return sum(len(t) for t in self._text)
@@ -526,7 +537,46 @@ class _HtmlBlocks(HTMLParser):
                 block = _with_lead(block, text[: self._bold])
             if block.text:
                 self.blocks.append(replace(block, list_item=self._items > 0))
-        self._text, self._links, self._bold = [], [], None
+                if self._citing:
+                    self.cites[len(self.blocks) - 1] = self._citing
+                if self._note is not None:
+                    self.notes.setdefault(self._note, []).append(len(self.blocks) - 1)
+        self._text, self._links, self._bold, self._citing = [], [], None, []
+
+    def _footnote_tags(self, tag: str, attrs: list[tuple[str, str | None]] | None) -> None:
+        """Follow footnotes: the element that holds them (class "footnote" or
+        "footnotes"), the one that starts each (its id), and the links that cite one
+        ("<sup><a href='#fn1'>1</a></sup>") or lead back, whose text is a mark."""
+        if attrs is None:
+            if tag == "a" and self._quiet:
+                self._quiet.pop()
+            if self._notes is not None and tag == self._notes[0]:
+                depth = self._notes[1] - 1
+                self._notes = (tag, depth) if depth else None
+                if not depth:
+                    self._flush()
+                    self._note = None
+            return
+        values = dict(attrs)
+        classes = (values.get("class") or "").split()
+        if self._notes is not None:
+            if tag == self._notes[0]:
+                self._notes = (tag, self._notes[1] + 1)
+            if values.get("id") and tag in ("a", "li", "div", "p"):
+                self._flush()
+                self._note = values["id"]
+        elif {"footnote", "footnotes"} & set(classes) or values.get("role") == "doc-endnotes":
+            self._flush()
+            self._notes = (tag, 1)
+        if tag == "a":
+            href = values.get("href") or ""
+            cites = href.startswith("#") and (
+                any("footnote" in c for c in classes) or _FOOTNOTE_ID.match(href[1:])
+            )
+            leads_back = self._notes is not None and href.startswith("#")  # "1", "↩"
+            self._quiet.append(leads_back or bool(cites))
+            if cites and self._notes is None:
+                self._citing.append(href[1:])
 
     def _hides(self, tag: str, attrs: list[tuple[str, str | None]] | None) -> bool:
         """Whether the tag starting here (ending, when `attrs` is None) is, or is in, an
@@ -568,6 +618,7 @@ class _HtmlBlocks(HTMLParser):
         self._in_title = tag == "title" and not self.title and not self._svg
         if self._hides(tag, attrs):
             return
+        self._footnote_tags(tag, attrs)
         if tag in ("b", "strong") and self._bold is None and not "".join(self._text).strip():
             self._bold = -1  # ends where the element does
         if tag == "pre" and not self._skip and self._pre is None:
@@ -600,6 +651,7 @@ class _HtmlBlocks(HTMLParser):
         self._svg -= tag == "svg" and self._svg > 0
         if self._hides(tag, None):
             return
+        self._footnote_tags(tag, None)
         if tag in ("b", "strong") and self._bold == -1:
             self._bold = self._length()
         if tag == "pre" and self._pre is not None:
@@ -627,7 +679,7 @@ class _HtmlBlocks(HTMLParser):
         if self._in_title:
             self.title += data
             return
-        if self._hidden is not None:
+        if self._hidden is not None or any(self._quiet):
             return
         if self._pre is not None:
             self._pre.append(data)
@@ -667,7 +719,32 @@ def read_html(text: str) -> list[Block]:
     parser.feed(text)
     parser.close()
     title = squash(parser.title)
-    return _titled(parser.blocks, title.rpartition(" | ")[0] or title)  # "... | Site"
+    blocks = _with_footnotes(parser.blocks, parser.cites, parser.notes)
+    return _titled(blocks, title.rpartition(" | ")[0] or title)  # "... | Site"
+
+
+def _with_footnotes(
+    blocks: list[Block], cites: dict[int, list[str]], notes: dict[str, list[int]]
+) -> list[Block]:
+    """`blocks` with each footnote read right after the block that cites it ("Footnote:
+    ..."), not at the end; a footnote nothing cites stays where it is."""
+    cited = {note for ids in cites.values() for note in ids}
+    moved = {k for note, at in notes.items() if note in cited for k in at}
+    out: list[Block] = []
+    for i, block in enumerate(blocks):
+        if i not in moved:
+            out.append(block)
+        for note in cites.get(i, ()):
+            for n, k in enumerate(notes.pop(note, ())):
+                out.append(_footnote(blocks[k]) if n == 0 else replace(blocks[k], list_item=False))
+    return out
+
+
+def _footnote(block: Block) -> Block:
+    """The first block of a footnote, as it is read: "Footnote: text"."""
+    lead = "Footnote: "
+    links = tuple((a + len(lead), b + len(lead), url) for a, b, url in block.links)
+    return replace(block, text=lead + block.text, links=links, list_item=False, lead=0)
 
 
 def _titled(blocks: list[Block], title: str | None) -> list[Block]:

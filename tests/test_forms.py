@@ -838,3 +838,31 @@ def test_a_numbered_list_of_links_is_the_issue_and_a_footnote_is_read_where_it_i
     )
     assert agents.script.startswith("Agents are eating SaaS.\n\nA long piece")
     assert "Footnote" not in outro.script
+
+
+SUBSTACK_FOOTNOTES = """<h1>Which AI to use now</h1>
+<p>I put together a guide.<a class="footnote-anchor" id="footnote-anchor-1"
+href="#footnote-1">1</a> A lot has changed.</p>
+<p>Pick one of <a href="https://example.com/three">the big three</a>.</p>
+<div class="footnote"><a id="footnote-1" href="#footnote-anchor-1"
+class="footnote-number">1</a><div class="footnote-content"><p>I last did this in
+<a href="https://example.com/feb">February</a>.</p><p>It was long.</p></div></div>"""
+
+PANDOC_FOOTNOTES = """<h1>Which AI to use now</h1>
+<p>I put together a guide.<a href="#fn1" class="footnote-ref" id="fnref1"
+role="doc-noteref"><sup>1</sup></a> A lot has changed.</p>
+<p>Pick one of <a href="https://example.com/three">the big three</a>.</p>
+<section class="footnotes" role="doc-endnotes"><hr><ol><li id="fn1"><p>I last did this
+in <a href="https://example.com/feb">February</a>.</p><p>It was long.<a href="#fnref1"
+class="footnote-back" role="doc-backlink">↩︎</a></p></li></ol></section>"""
+
+
+@pytest.mark.parametrize("html", [SUBSTACK_FOOTNOTES, PANDOC_FOOTNOTES], ids=["substack", "pandoc"])
+def test_an_html_footnote_is_read_where_it_is_cited_and_its_marks_are_not(html):
+    blocks = read_html(html)
+    assert [(b.text, b.links) for b in blocks[1:]] == [
+        ("I put together a guide. A lot has changed.", ()),
+        ("Footnote: I last did this in February.", ((29, 37, "https://example.com/feb"),)),
+        ("It was long.", ()),
+        ("Pick one of the big three.", ((12, 25, "https://example.com/three"),)),
+    ]
