@@ -118,7 +118,27 @@ NEWSLETTER_TOP_LEVEL = {
         "Other News",
         "Other Content",
     ),
+    "TLDR": (
+        "Big Tech & Startups",
+        "Science & Futuristic Technology",
+        "Programming, Design & Data Science",
+        "Miscellaneous",
+        "Quick Links",
+    ),
+    "TLDR AI": (
+        "Headlines & Launches",
+        "Deep Dives & Analysis",
+        "Engineering & Research",
+        "Research & Innovation",
+        "Miscellaneous",
+        "Quick Links",
+    ),
 }
+
+
+def newsletter_names(newsletter: str | None) -> tuple[str, ...]:
+    """The section names of a newsletter known to name them its own way."""
+    return NEWSLETTER_TOP_LEVEL.get(newsletter or "", ())
 
 
 def heading_levels(extra: Iterable[str] = (), newsletter: str | None = None) -> dict[str, int]:
@@ -128,7 +148,7 @@ def heading_levels(extra: Iterable[str] = (), newsletter: str | None = None) -> 
     """
     levels = {name.casefold(): 2 for name in SUBSECTIONS}
     levels.update({name.casefold(): 1 for name in TOP_LEVEL})
-    levels.update({name.casefold(): 1 for name in NEWSLETTER_TOP_LEVEL.get(newsletter or "", ())})
+    levels.update({name.casefold(): 1 for name in newsletter_names(newsletter)})
     for name in extra:
         levels.setdefault(name.casefold(), 1)
     return levels
@@ -137,6 +157,6 @@ def heading_levels(extra: Iterable[str] = (), newsletter: str | None = None) -> 
 def canonical_names(extra: Iterable[str] = (), newsletter: str | None = None) -> dict[str, str]:
     """Known heading names by their case-folded form, in their usual spelling."""
     names = {name.casefold(): name for name in (*SUBSECTIONS, *TOP_LEVEL)}
-    names.update({name.casefold(): name for name in NEWSLETTER_TOP_LEVEL.get(newsletter or "", ())})
+    names.update({name.casefold(): name for name in newsletter_names(newsletter)})
     names.update({name.casefold(): name for name in extra})
     return names

@@ -189,11 +189,13 @@ _Event = _Heading | _Opening | _Text
 
 @dataclass
 class _Context:
-    """What the structure pass knows while it reads: heading names and the last heading."""
+    """What the structure pass knows while it reads: heading names (`given`: those the
+    show settings or the newsletter's own list name, casefolded) and the last heading."""
 
     levels: dict[str, int]
     names: dict[str, str]
     current: list[str] = field(default_factory=list)
+    given: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- entry point
@@ -208,7 +210,9 @@ def parse_blocks(
     number = meta.get("number") or _number_from_slug(slug)
     newsletter = meta.get("newsletter") or _newsletter_from_text(blocks)
     ctx = _Context(
-        known.heading_levels(extra, newsletter), known.canonical_names(extra, newsletter)
+        known.heading_levels(extra, newsletter),
+        known.canonical_names(extra, newsletter),
+        given=frozenset(n.casefold() for n in (*extra, *known.newsletter_names(newsletter))),
     )
     body_blocks = _drop_footer(body_blocks)
     if any(_openings(b.text) for b in body_blocks if b.level is None):
@@ -437,12 +441,21 @@ _TITLE_END = re.compile(
 _RUN_IN_NAME = re.compile(r"(?P<name>[A-Z][\w .&'’-]{1,60}?) ?#\d{1,4}(?=\s+[A-Z“\"])")
 
 
+# ... or its name and date: "TLDR AI 2025-06-03 Together with ..."
+_RUN_IN_DATED = re.compile(
+    rf"(?P<name>[A-Z][\w .&'’-]{{1,40}}?)[\s,:|·\-–—]+(?:\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|{_MONTH} \d{{1,2}},? \d{{4}})(?=\s+\S)"
+)
+
+
 def _split_run_in_title(block: Block) -> list[Block]:
     """ "[AN #99]: Title Link post Find all ..." flattened: the title line and the rest
-    ("Last Week in AI #211 Welcome back! ...": the name and number, and the rest)."""
+    ("Last Week in AI #211 Welcome back! ...": the name and number, and the rest; "TLDR
+    AI 2025-06-03 Together with ...": the name and date, and the rest)."""
     m = _TITLE_LINE.match(block.text[:400])
     if not m:
-        if named := _RUN_IN_NAME.match(block.text):
+        named = _RUN_IN_NAME.match(block.text) or _RUN_IN_DATED.match(block.text)
+        if named:
             return [Block(named.group()), Block(block.text[named.end() :].strip())]
         return [block]
     end = _TITLE_END.search(block.text, m.start("title"), m.start("title") + 300)
@@ -581,6 +594,7 @@ def _events_in_paragraph(block: Block, ctx: _Context) -> Iterator[_Event]:
             after_read_more=_after_read_more(text, start),
             run_together=len(anchors) > 1,
             ctx=ctx,
+            guess=anchor["kind"] is None,  # TLDR's titles are not in Title Case
             context=(
                 text[max(cursor, start - 1500) : start],
                 text[anchor.end() : anchor.end() + 1500],
@@ -781,13 +795,17 @@ def _split_region(
     run_together: bool,
     ctx: _Context,
     context: tuple[str, str] = ("", ""),
+    guess: bool = True,
 ) -> tuple[str, list[_Heading], str]:
     """Split the text before an item's authors into (tail of the last item, headings, title).
 
     The region is what stands between the end of the previous item's last sentence and
     the "(Authors)" of this one: possibly link labels of a "Read more:", then headings,
     then the title. Headings are looked for only where items run together in one block
-    (text flattened to one line); elsewhere a heading has a block of its own.
+    (text flattened to one line); elsewhere a heading has a block of its own. One that
+    the show settings or the newsletter's own list name is looked for after any word
+    (the text before it ends the last item, or the preamble); a sentence-case phrase is
+    guessed to be one only when `guess` (titles are in Title Case).
     """
     words = list(re.finditer(r"\S+", region))
     if not words:
@@ -803,7 +821,9 @@ def _split_region(
     # Headings start the region, or follow "Read more:" labels; a heading in capitals
     # ("TECHNICAL AI ALIGNMENT") is known by its form wherever it stands.
     candidates = (
-        starts if after_read_more else [0, *(w.start() for w in words if _caps_word(w.group()))]
+        starts
+        if after_read_more
+        else [0, *(w.start() for w in words if _caps_word(w.group()) or _given_at(region, w, ctx))]
     )
     for start in candidates if run_together else ():
         chain = _heading_chain(region, start, ctx)
@@ -821,11 +841,17 @@ def _split_region(
             return (region[:label_end] + title[:split]).strip(), [], title[split:].strip()
         if _title_ok(title):
             return region[:label_end].strip(), [], title
-    guessed = _guess_unknown_headings(region, ctx) if run_together else None
+    guessed = _guess_unknown_headings(region, ctx) if run_together and guess else None
     if guessed is not None:
         end, found = guessed
         return "", found, region[end:].strip()
     return "", [], region
+
+
+def _given_at(region: str, word: re.Match, ctx: _Context) -> bool:
+    """Whether a heading the show settings name starts at `word` of `region`."""
+    folded = region[word.start() : word.start() + 80].casefold()
+    return any(folded.startswith(name) for name in ctx.given)
 
 
 def _caps_word(word: str) -> bool:

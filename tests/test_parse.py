@@ -647,3 +647,41 @@ Jane
     # Not "If you enjoyed this," without the rest of its sentence.
     assert issue.closing == ("Thanks for reading!",)
     assert parse_text(text, slug="essay-12", fmt="markdown").number == 12
+
+
+TLDR_FLAT = (
+    "TLDR AI 2025-06-03 Together with Acme Cloud Headlines & Launches Gemini 2.5 Pro gets "
+    "Deep Think mode (4 minute read) Google released an experimental reasoning mode. It "
+    "scores 84% on MMMU. Mistral launches Codestral Embed (3 minute read) Mistral's first "
+    "embedding model for code is out. Research & Innovation Scaling laws for reward models, "
+    "revisited (GitHub Repo) Researchers at Stanford found that best-of-n overoptimizes. "
+    "Quick Links OpenAI o3-pro is now available to Pro users (1 minute read) Pro users get "
+    "it today. Love TLDR? Tell your friends and get rewards!"
+)
+
+
+def test_a_flattened_tldr_issue_is_split_at_its_own_section_names():
+    issue = parse_text(TLDR_FLAT, slug="tldr-ai-2025-06-03")
+    assert (issue.newsletter, issue.title) == ("TLDR AI", "June 3, 2025")
+    assert issue.preamble == ("Together with Acme Cloud",)
+    # "Mistral launches" is not a heading run into the title "Codestral Embed": TLDR's
+    # titles are in sentence case.
+    assert [(s.name, [i.title for i in s.items]) for s in issue.sections] == [
+        (
+            "Headlines & Launches",
+            ["Gemini 2.5 Pro gets Deep Think mode", "Mistral launches Codestral Embed"],
+        ),
+        ("Research & Innovation", ["Scaling laws for reward models, revisited"]),
+        ("Quick Links", ["OpenAI o3-pro is now available to Pro users"]),
+    ]
+    assert issue.sections[-1].items[0].summary == "Pro users get it today."
+
+
+def test_section_names_from_the_settings_split_a_flattened_issue_anywhere():
+    text = TLDR_FLAT.replace("TLDR AI", "Daily Bits").replace("TLDR", "Daily Bits")
+    names = ["Headlines & Launches", "Research & Innovation", "Quick Links"]
+    unaided = parse_text(text, slug="daily-bits-2025-06-03")
+    assert "Headlines & Launches" not in [s.name for s in unaided.sections]
+    issue = parse_text(text, slug="daily-bits-2025-06-03", extra_sections=names)
+    assert (issue.newsletter, issue.preamble) == ("Daily Bits", ("Together with Acme Cloud",))
+    assert [s.name for s in issue.sections] == names
