@@ -206,6 +206,7 @@ def parse_blocks(
 ) -> Issue:
     """Build an `Issue` from the blocks a reader made."""
     extra = tuple(extra_sections)
+    blocks = [b for b in blocks if re.search(r"\w", b.text)]  # not "📱", "* * *"
     meta, body_blocks = _metadata(blocks, _number_from_slug(slug))
     number = meta.get("number") or _number_from_slug(slug)
     newsletter = meta.get("newsletter") or _newsletter_from_text(blocks)
@@ -331,6 +332,7 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
         rest[0:1] = _split_run_in_title(rest[0])
     if len(rest) >= 2 and _name_over_number(rest[0], rest[1]):
         rest[0:2] = [Block(f"{rest[0].text} {rest[1].text}")]
+    rest = _title_line_first(rest, slug_number)
     if rest and len(rest[0].text) < 300:
         first = rest[0].text
         at: int | None = None
@@ -356,6 +358,20 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
     if not meta.get("newsletter"):
         meta.pop("newsletter", None)
     return meta, rest
+
+
+def _title_line_first(blocks: list[Block], slug_number: int | None) -> list[Block]:
+    """`blocks` with a plain-text title line that comes after a few short lines (the
+    newsletter's name as a masthead, a sponsor's "Together With Rokt") moved first, and
+    the masthead left out: "TLDR", "Together With Rokt", "TLDR 2026-04-23"."""
+    for k, block in enumerate(blocks[:4]):
+        if block.level is not None or len(block.text) > 80 or block.text.endswith("."):
+            return blocks
+        if k and _title_line(block.text, slug_number):
+            name = _title_parts(squash(block.text), slug_number).get("newsletter") or ""
+            before = [b for b in blocks[:k] if b.text.casefold() != name.casefold()]
+            return [block, *before, *blocks[k + 1 :]]
+    return blocks
 
 
 def _name_over_number(first: Block, second: Block) -> bool:
@@ -644,11 +660,17 @@ def _title_openings(title: str, start: int, anchor: re.Match, block: Block) -> I
         )
         return
     yield _Opening(
-        title=_clean_title(title),
+        title=_sponsored(_clean_title(title), anchor),
         authors=authors,
         summarizer=summarizer,
         url=_link_for(block, start, anchor.start()),
     )
+
+
+def _sponsored(title: str, anchor: re.Match) -> str:
+    """`title`, saying so when the item is an advertisement ("Title (Sponsor)"): the
+    listener should know it, as the reader does."""
+    return f"{title} (Sponsor)" if anchor["kind"] == "Sponsor" else title
 
 
 def _body_events(body: str, ctx: _Context, *, first: bool, run_together: bool) -> Iterator[_Event]:
@@ -1074,6 +1096,13 @@ def _link_for(block: Block, start: int, end: int) -> str | None:
 # --------------------------------------------------------------------------- headings
 
 
+# A line that names the issue's sponsor: "Together with Acme", "Presented by Acme".
+_SPONSOR_LINE = re.compile(
+    r"(?i)(?:together with|presented by|brought to you by|sponsored by|in partnership with"
+    r"|powered by)\s+\S"
+)
+
+
 def _is_heading_line(text: str, ctx: _Context) -> bool:
     """A paragraph that is a heading: a known name, ALL CAPS, or a short title-like line."""
     if text.casefold() in ctx.levels:
@@ -1082,6 +1111,8 @@ def _is_heading_line(text: str, ctx: _Context) -> bool:
         return False
     if re.search(r"[.!?:,;]$", text) or _READ_MORE.match(text) or _BOILERPLATE.search(text):
         return False
+    if _SPONSOR_LINE.match(text):
+        return False  # "Together With Rokt": read in the introduction
     if _labels_end(text) >= len(text.rstrip()):
         return False  # a line of link labels: "[Paper] [Blog post]"
     if text.isupper() and len(text) >= 3:
@@ -1512,7 +1543,7 @@ def _heading_opening(block: Block) -> _Opening:
         title = text[: anchor.start()]
         summarizer = anchor["summarizer"] or anchor["summarizer_only"]
         return _Opening(
-            _clean_title(title),
+            _sponsored(_clean_title(title), anchor),
             _clean_authors(anchor["authors"]),
             squash(summarizer) if summarizer else None,
             url=_link_for(block, 0, len(title)),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from audio.fsutil import slugify
-from audio.model import Issue, Item, Segment
+from audio.model import Issue, Item, Section, Segment
 
 # --------------------------------------------------------------------------- normalization
 
@@ -237,14 +237,15 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         r"([$€£])\s?(\d[\d,]*)\.(\d\d)(?![\d.]|\s?(?:million|billion|trillion|thousand)\b)",
         _money_and_cents,
     ),
-    (r"\$\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 dollars"),
+    (r"\$\s?(\d[\d,]*(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?", r"\1\2 dollars"),
     (r"(?<![\d.,])1 dollars\b", "1 dollar"),
-    (r"€\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 euros"),
-    (r"£\s?(\d[\d,]*(?:\.\d+)?)(\s?(?:million|billion|trillion|thousand))?", r"\1\2 pounds"),
+    (r"€\s?(\d[\d,]*(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?", r"\1\2 euros"),
+    (r"£\s?(\d[\d,]*(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?", r"\1\2 pounds"),
     (r"(?<![\d.,])1 (euro|pound)s\b", r"1 \1"),
     # a $61.5B valuation: "a 61.5 billion dollar valuation"
     (
-        r"\b([Aa]n?) (\d[\d,.]*(?: (?:million|billion|trillion|thousand))?) (dollar|euro|pound)s\b",
+        r"\b([Aa]n?) (\d[\d,.]*(?: (?i:million|billion|trillion|thousand))?)"
+        r" (dollar|euro|pound)s\b",
         r"\1 \2 \3",
     ),
     (r"\s*&\s*", " and "),
@@ -567,7 +568,7 @@ def episode_description(issue: Issue, options: ScriptOptions = ScriptOptions()) 
         lead = "Highlights" if _has_highlights(issue) else "In this issue"
         titles = "; ".join(i.title.rstrip(".") for i in issue.highlights)
         parts.append(_sentence(f"{lead}: {titles}"))
-    names = [s.name for s in issue.sections if s.name]
+    names = [s.name for s in issue.sections if s.name and _has_items(s)]
     if names:
         lead = "Also in this issue" if issue.highlights else "In this issue"
         parts.append(_sentence(f"{lead}: " + ", ".join(names)))
@@ -612,10 +613,16 @@ def _overview(issue: Issue) -> str:
     if titles:
         lead = "In the highlights" if _has_highlights(issue) else in_this
         parts.append(_sentence(f"{lead}: " + _spoken_list(titles)))
-    names = [s.name for s in issue.sections if s.name]
+    names = [s.name for s in issue.sections if s.name and _has_items(s)]
     if names:
         parts.append(_sentence(f"{'Then' if titles else in_this}: " + _spoken_list(names)))
     return " ".join(parts)
+
+
+def _has_items(section: Section) -> bool:
+    """Whether a section has anything to read, and so a chapter (a heading with nothing
+    under it, such as a sponsor's "Get your guide", has neither)."""
+    return bool(section.items) or any(sub.items for sub in section.subsections)
 
 
 def _has_highlights(issue: Issue) -> bool:
@@ -628,8 +635,14 @@ def _spoken_paragraphs(paragraphs: Sequence[str], options: ScriptOptions) -> str
     """A script of `paragraphs` read aloud, each ending as a sentence does (a lead-in's
     colon aside), so that the voice pauses after a line without punctuation ("Together
     with Acme Cloud") or with a comma ("See you soon,")."""
-    ended = (re.sub(r"(?<=\w)[,;]?\s*$", ".", p) for p in paragraphs)  # "See you soon,"
+    ended = (_ended(re.sub(r"(?<=\w)[,;]\s*$", "", p)) for p in paragraphs)  # "soon,"
     return to_speech("\n\n".join(ended), citations=options.citations)
+
+
+def _ended(paragraph: str) -> str:
+    """`paragraph` with a period after its last word, unless sentence punctuation or a
+    colon follows that word ("interviews 💼" -> "interviews 💼.")."""
+    return paragraph + "." if re.search(r"\w[^\w.!?:]*$", paragraph) else paragraph
 
 
 def _spoken_list(words: Sequence[str]) -> str:

@@ -866,3 +866,30 @@ def test_an_html_footnote_is_read_where_it_is_cited_and_its_marks_are_not(html):
         ("It was long.", ()),
         ("Pick one of the big three.", ((12, 25, "https://example.com/three"),)),
     ]
+
+
+def test_tldr_as_its_web_page_gives_it_a_masthead_a_sponsor_and_emoji_lines():
+    issue = load_issue(MARKED_DIR / "tldr-2026-04-23.txt")
+    # "TLDR" (the masthead) and "Together With Rokt" come before the title line.
+    assert (issue.newsletter, issue.title) == ("TLDR", "April 23, 2026")
+    assert issue.preamble == (
+        "Together With Rokt",
+        "Google TPU v8 ⚡, Tesla's research fab 🏭, AI-native interviews 💼",
+    )
+    # An advertisement says so; a line of emoji ("📱") is not an item.
+    (sponsor,) = issue.highlights
+    assert sponsor.title == "AI is compressing the path to purchase (Sponsor)"
+    # A heading with nothing under it (the sponsor's "Get your guide") is no chapter.
+    intro, *_ = segments = make_segments(issue)
+    assert [s.title for s in segments if s.kind == "section"] == [
+        "Big Tech & Startups",
+        "Science & Futuristic Technology",
+        "Quick Links",
+    ]
+    assert intro.script == (
+        "TLDR: April 23, 2026.\n\nTogether With Rokt.\n\n"
+        "Google TPU v8, Tesla's research fab, AI-native interviews.\n\n"
+        "In the highlights: AI is compressing the path to purchase, Sponsor. Then: Big Tech "
+        "and Startups, Science and Futuristic Technology, and Quick Links."
+    )
+    assert "Tesla to Spend 3 Billion dollars on" in segments[2].script
