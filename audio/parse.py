@@ -154,7 +154,9 @@ _FOOTER = re.compile(
     r"Forward (?:this|it) (?:e-?mail |newsletter |issue )?to a friend|"
     r"If you (?:don't|do not) want to receive future |"
     r"Want to change how you receive these emails|You are receiving this (?:e-?mail|because)|"
-    r"unsubscribe from this list|Our mailing address is))"
+    r"unsubscribe from this list|Our mailing address is|"
+    r"(?:What did|How did) you (?:think|like|feel) (?:of|about) (?:today'?s|this(?: week'?s)?)"
+    r" (?:e-?mail|newsletter|issue|edition)))"
 )
 
 
@@ -254,17 +256,17 @@ def _with_closing(issue: Issue) -> Issue:
         items = issue.highlights
         if not items or items[-1].opinions or items[-1].responses:
             return issue
-        last, closing = _without_sign_off(items[-1])
-        return replace(issue, highlights=(*items[:-1], last), closing=closing)
+        kept, closing = _without_sign_off(items[-1])
+        return replace(issue, highlights=(*items[:-1], *kept), closing=closing)
     section = issue.sections[-1]
     subsections = [k for k, sub in enumerate(section.subsections) if sub.items]
     items = section.subsections[subsections[-1]].items if subsections else section.items
     if not items or items[-1].opinions or items[-1].responses:
         return issue
-    last, closing = _without_sign_off(items[-1])
+    kept, closing = _without_sign_off(items[-1])
     if not closing:
         return issue
-    items = (*items[:-1], last)
+    items = (*items[:-1], *kept)
     if subsections:
         k = subsections[-1]
         subs = list(section.subsections)
@@ -276,9 +278,14 @@ def _with_closing(issue: Issue) -> Issue:
     return replace(issue, sections=sections, closing=closing)
 
 
-def _without_sign_off(item: Item) -> tuple[Item, tuple[str, ...]]:
+def _without_sign_off(item: Item) -> tuple[tuple[Item, ...], tuple[str, ...]]:
     """`item` without the sign-off its text ends with, and that sign-off: its last
-    paragraphs from one that signs off, the others short ("See you soon," then "Rowan")."""
+    paragraphs from one that signs off, the others short ("See you soon," then "Rowan").
+    An item that is only a sign-off (one paragraph, taken for its title: "That's all for
+    today, ...") is no item: () and the sign-off."""
+    only_words = not (item.summary or item.url or item.authors) and len(item.title) <= 120
+    if only_words and _SIGN_OFF.match(item.title):
+        return (), (_ended(item.title),)
     paragraphs = item.summary.split("\n\n")
     start = next(
         (
@@ -291,7 +298,7 @@ def _without_sign_off(item: Item) -> tuple[Item, tuple[str, ...]]:
         len(paragraphs),
     )
     summary = "\n\n".join(paragraphs[:start])
-    return replace(item, summary=summary), tuple(paragraphs[start:])
+    return (replace(item, summary=summary),), tuple(paragraphs[start:])
 
 
 def _all_items(issue: Issue) -> list[Item]:
@@ -1415,6 +1422,7 @@ _PART_LABEL = re.compile(
     r"|(?:key )?takeaways?|key points|details|background|context|bottom line|behind the news"
     r"|we'?re thinking|read more|links?|notes?|update"
     r"|in (?:this|today'?s|this week'?s)\b.{0,40}|this week|today|also|plus"
+    r"|(?:here'?s )?what you need to know\b.{0,40}"
     r"|(?:programming|editor'?s|housekeeping) notes?|sponsor(?:ed)?(?: by)?|p\.?s\.?"
     r"|reminder|announcement)$"
 )

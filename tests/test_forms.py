@@ -893,3 +893,23 @@ def test_tldr_as_its_web_page_gives_it_a_masthead_a_sponsor_and_emoji_lines():
         "and Startups, Science and Futuristic Technology, and Quick Links."
     )
     assert "Tesla to Spend 3 Billion dollars on" in segments[2].script
+
+
+def test_a_beehiiv_e_mails_list_of_what_to_know_and_its_poll():
+    issue = load_issue(MARKED_DIR / "the-neuron-2025-05-20.html")
+    # "Here's what you need to know ...:" over a list is the introduction, not an item.
+    assert issue.highlights == ()
+    assert issue.preamble[2:] == (
+        "Here's what you need to know about AI today:",
+        "Google put AI Mode in search for everyone.",
+        "Anthropic shipped Claude 4.",
+    )
+    # The reader poll ("What did you think about today's email?") and all after it are
+    # the footer; the sign-off before it closes the episode.
+    assert issue.closing == ("That's all for today, for more AI treats, check out our website.",)
+    assert "Loved it" not in str(issue) and "unsubscribe" not in str(issue)
+    assert [s.name for s in issue.sections] == [
+        "Google goes all in on AI Mode",
+        "Treats to try",
+        "A Cat's Commentary",
+    ]
