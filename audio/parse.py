@@ -155,6 +155,7 @@ _FOOTER = re.compile(
     r"If you (?:don't|do not) want to receive future |"
     r"Want to change how you receive these emails|You are receiving this (?:e-?mail|because)|"
     r"unsubscribe from this list|Our mailing address is|"
+    r"Was this (?:e-?mail |newsletter |issue )?forwarded to you|"
     r"(?:What did|How did) you (?:think|like|feel) (?:of|about) (?:today'?s|this(?: week'?s)?)"
     r" (?:e-?mail|newsletter|issue|edition)))"
 )
@@ -412,6 +413,9 @@ _DATED_TITLE = re.compile(
 )
 
 
+_NUMBER_WORD = re.compile(r"(?i)[\s,:|·\-–—]+(?:issue|no\.?|number|edition|vol\.?|volume)\s*$")
+
+
 def _title_parts(text: str, slug_number: int | None) -> dict:
     """Title, and the newsletter and number when it names them, of a title line."""
     if m := _TITLE_LINE.match(text):  # "[AN #99]: Title"
@@ -425,7 +429,7 @@ def _title_parts(text: str, slug_number: int | None) -> dict:
     if not m:
         return {"title": text.strip(" :") or None}
     parts = {"number": int(m["number"]), "title": (m["title"] or "").strip(" :") or None}
-    name = m["name"].strip(" ,:|·-–—")
+    name = _NUMBER_WORD.sub("", m["name"]).strip(" ,:|·-–—")  # not "ML Notes — Issue"
     if name.casefold() not in ("issue", "no.", "no", "number", "edition"):
         parts["newsletter"] = name
     return parts
@@ -1127,10 +1131,15 @@ def _is_heading_line(text: str, ctx: _Context) -> bool:
     return text[0].isupper() and not re.search(r"https?://", text)
 
 
+# How a heading is numbered: "1. ", "2) ", "3/ ", "#4 — ", "5 - ".
+_ENUMERATION = re.compile(r"^(?:#?\d{1,2}[.)/]|#\d{1,2}\s*[—–:-]?|\d{1,2}\s+[—–-])\s+")
+
+
 def _heading_event(
     text: str, level: int | None, ctx: _Context, *, explicit: bool = False
 ) -> _Heading:
     name = squash(text).strip("#*_ ").rstrip(":")
+    name = _ENUMERATION.sub("", name) or name  # "1. The big story", "#2 — Papers"
     if name.isupper():
         # An e-mail's "TECHNICAL AI ALIGNMENT": the name in its usual spelling.
         name = ctx.names.get(name.casefold()) or _title_case(name)

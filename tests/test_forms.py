@@ -913,3 +913,21 @@ def test_a_beehiiv_e_mails_list_of_what_to_know_and_its_poll():
         "Treats to try",
         "A Cat's Commentary",
     ]
+
+
+def test_numbered_headings_and_a_title_that_says_issue():
+    issue = load_issue(MARKED_DIR / "ml-notes-12.md")
+    # "ML Notes — Issue #12": the newsletter is "ML Notes", not "ML Notes — Issue".
+    assert (issue.newsletter, issue.number) == ("ML Notes", 12)
+    # "## 1. The big story" is named without its number, in chapters and aloud.
+    assert [s.name for s in issue.sections] == [
+        "Editor's note",
+        "The big story: reasoning models",
+        "Papers",
+        "Jobs",
+    ]
+    # "Was this forwarded to you? Subscribe here." is the footer.
+    assert "forwarded" not in str(issue)
+    jobs = make_segments(issue)[-2]
+    assert jobs.script.startswith("Jobs.\n\nResearch Engineer, Interpretability at Anthropic")
+    assert jobs.script.endswith("ML Scientist at Mistral, Paris.")
