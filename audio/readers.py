@@ -490,8 +490,11 @@ _SKIP_TAGS |= {"nav", "footer", "form", "button", "select", "dialog"}
 
 
 # Parts of a platform's cards that only show where a link goes: Ghost's bookmark card
-# has the site's name, its author and pictures under the title and description.
-_NOT_READ_CLASS = re.compile(r"\bkg-bookmark-(?:metadata|thumbnail)\b")
+# has the site's name, its author and pictures under the title and description; an
+# embedded tweet (Substack's) its author's handle, its date and its counts of likes.
+_NOT_READ_CLASS = re.compile(
+    r"\b(?:kg-bookmark-(?:metadata|thumbnail)|tweet-(?:author-handle|footer|header-avatar))\b"
+)
 
 
 # The id a link to a footnote goes to: "#fn1", "#fn:1", "#footnote-1".

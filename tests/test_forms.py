@@ -931,3 +931,15 @@ def test_numbered_headings_and_a_title_that_says_issue():
     jobs = make_segments(issue)[-2]
     assert jobs.script.startswith("Jobs.\n\nResearch Engineer, Interpretability at Anthropic")
     assert jobs.script.endswith("ML Scientist at Mistral, Paris.")
+
+
+def test_an_embedded_tweet_is_read_as_its_author_and_text():
+    html = (MARKED_DIR / "substack-tweet-3.html").read_text()
+    assert [b.text for b in read_html(html)] == [
+        "The o3 moment",
+        "Here is how the week started.",
+        "François Chollet",
+        "Today OpenAI announced o3, its next-gen reasoning model. We've worked with OpenAI to "
+        "test it on ARC-AGI.",
+        "That was a big deal.",
+    ]
