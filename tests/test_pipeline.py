@@ -636,12 +636,12 @@ def test_a_show_with_music_is_encoded_at_44_1_khz_throughout(tmp_path):
 
 
 def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
-    # A Markdown issue and an e-mail's HTML, shaped by their markup rather than like the
-    # samples: one chapter per segment, as ffprobe and mutagen read them, and the feed
-    # names each episode as podcast apps will show it.
+    # A Markdown issue, an e-mail's HTML and a web page's text, shaped by their markup
+    # rather than like the samples: one chapter per segment, as ffprobe and mutagen read
+    # them, and the feed names each episode as podcast apps will show it.
     folder = tmp_path / "others"
     (folder / "issues").mkdir(parents=True)
-    for name in ("weekly-ai-017.md", "import-ai-350.html"):
+    for name in ("weekly-ai-017.md", "import-ai-350.html", "tldr-2026-04-23.txt"):
         shutil.copy2(ROOT / "tests" / "data" / "marked" / name, folder / "issues")
     run(folder, "build", "--jobs", "2")
     expected = {
@@ -660,6 +660,15 @@ def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
             "Tech Tales",
             "Closing",
         ],
+        # Plain text: an advertisement says so; the sponsor's "Get your guide" is no chapter.
+        "tldr-2026-04-23": [
+            "Introduction",
+            "AI is compressing the path to purchase (Sponsor)",
+            "Big Tech & Startups",
+            "Science & Futuristic Technology",
+            "Quick Links",
+            "Closing",
+        ],
     }
     for slug, titles in expected.items():
         record = manifest(folder, slug)
@@ -676,6 +685,7 @@ def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
     parsed = podcastparser.parse("http://localhost:8000/feed.xml", io.BytesIO(xml))
     assert sorted(e["title"] for e in parsed["episodes"]) == [
         "Import AI #350: Robots that fold laundry; a benchmark for scientific agents",
+        "TLDR: April 23, 2026",
         "Weekly AI #17: March 3, 2025",
     ]
 
