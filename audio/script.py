@@ -392,9 +392,33 @@ def _spoken_year(m: re.Match[str]) -> str:
     return f"{m['before'] or ''}{year}"
 
 
+# espeak-ng drops the "s" of an acronym's plural at the end of a clause ("Big LLMs,"
+# is read "big L L M,"; inside one it reads "LLMs" right): the plural of its last
+# letter's name is heard ("LL ems,"). Not "AIs", whose "A" would be read as the article.
+_LETTER_PLURALS = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        (
+            *("A's", "bees", "sees", "dees", "ees", "efs", "gees", "aitches", "eyes", "jays"),
+            *("kays", "els", "ems", "ens", "ohs", "pees", "cues", "ars", "esses", "tees"),
+            *("yous", "vees", "double-yous", "exes", "whys", "zees"),
+        ),
+        strict=True,
+    )
+)
+_CLAUSE_END_PLURAL = re.compile(
+    r"(?<![\w.'’-])(?!A[A-Z]s)(?P<first>[A-Z]{1,5})(?P<last>[A-Z])s(?=[.,;:!?)]|\s*\n|\s*$)"
+)
+
+
+def _spoken_plural(m: re.Match[str]) -> str:
+    return f"{m['first']} {_LETTER_PLURALS[m['last']]}"
+
+
 def spoken_text(script: str, lexicon: Iterable[tuple[str, str]]) -> str:
     """What is synthesized for `script`: the show's `lexicon` applied, over
-    `ENGINE_LEXICON`, and years written as espeak-ng reads them right.
+    `ENGINE_LEXICON`, years written as espeak-ng reads them right, and so are acronyms'
+    plurals at the end of a clause.
 
     >>> spoken_text("CIRL, at ICML, by Rohin.", [("Rohin", "Roe-hin")])
     'C.I.R.L, at I.C.M.L, by Roe-hin.'
@@ -402,9 +426,11 @@ def spoken_text(script: str, lexicon: Iterable[tuple[str, str]]) -> str:
     'At Icky mel.'
     >>> spoken_text("Deep Blue (1997) won in 1997, as in 1905, not in 1900 or 1500 steps.", ())
     'Deep Blue (19 97) won in 19 97, as in 19 oh 5, not in 1900 or 1500 steps.'
+    >>> spoken_text("LLMs need GPUs, TPUs or VMs.", ())
+    'LLMs need GP yous, TPUs or V ems.'
     """
     text = apply_lexicon(script, (dict(ENGINE_LEXICON) | dict(lexicon)).items())
-    return _YEAR.sub(_spoken_year, text)
+    return _CLAUSE_END_PLURAL.sub(_spoken_plural, _YEAR.sub(_spoken_year, text))
 
 
 def apply_lexicon(text: str, lexicon: Iterable[tuple[str, str]]) -> str:

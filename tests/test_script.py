@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audio.config import Config
-from audio.parse import load_issue
+from audio.parse import load_issue, parse_text
 from audio.script import (
     CITATION_MODES,
     ENGINE_LEXICON,
@@ -403,3 +403,24 @@ def test_years_are_respelled_as_espeak_ng_reads_them_right():
     # espeak-ng says "nineteen hundred ninety-seven" for 1997, as no one does.
     assert "hˈʌndɹɪd" in phonemes("It won in 1997.")
     assert "hˈʌndɹɪd" not in phonemes(spoken_text("It won in 1997.", ()))
+
+
+def test_an_acronyms_plural_is_heard_at_the_end_of_a_clause():
+    def phonemes(text: str) -> str:
+        command = ["espeak-ng", "-q", "-v", Config().voice, "--ipa", text]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    # espeak-ng drops the "s" there: "Big LLMs, small" is read "big L L M, small".
+    assert phonemes("Big LLMs, small.") == phonemes("Big LLM, small.")
+    assert "ˈɛmz" in phonemes(spoken_text("Big LLMs, small.", ()))
+    text = "GPUs and CNNs, RNNs. VMs; FAQs! AIs, APIs.\n\nIDEs\n\nNeRFs, H100s."
+    assert spoken_text(text, ()) == (
+        "GPUs and CN ens, RN ens. V ems; FA cues! AIs, AP eyes.\n\nID ees\n\nNeRFs, H100s."
+    )
+    # The script and its transcript keep "LLMs": only the spoken text changes.
+    assert (
+        "LLMs"
+        in make_segments(parse_text("# Notes #1\n\nBig LLMs, small.", slug="n-1", fmt="markdown"))[
+            0
+        ].script
+    )
