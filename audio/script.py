@@ -363,6 +363,7 @@ ENGINE_LEXICON = (
     ("ICLR", "I.C.L.R"),
     ("ICML", "I.C.M.L"),
     ("LLaMA", "llama"),
+    ("NeurIPS", "Neurips"),
     ("OSTP", "O.S.T.P"),
     ("RLAIF", "R.L.A.I.F"),
     ("SaaS", "sass"),
