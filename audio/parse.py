@@ -209,7 +209,8 @@ def parse_blocks(
 ) -> Issue:
     """Build an `Issue` from the blocks a reader made."""
     extra = tuple(extra_sections)
-    blocks = [b for b in blocks if re.search(r"\w", b.text)]  # not "📱", "* * *"
+    # Not "📱", "* * *", nor a row of links: "ADVERTISE // CAREERS // SHOP // FAQ".
+    blocks = [b for b in blocks if re.search(r"\w", b.text) and not _link_row(b)]
     meta, body_blocks = _metadata(blocks, _number_from_slug(slug))
     number = meta.get("number") or _number_from_slug(slug)
     newsletter = meta.get("newsletter") or _newsletter_from_text(blocks)
@@ -231,6 +232,19 @@ def parse_blocks(
             issue, warnings=(*issue.warnings, "no items found: the episode reads the text as is")
         )
     return issue
+
+
+def _link_row(block: Block) -> bool:
+    """Whether a block is a row of three or more short links (a menu), each of one to
+    three words, between "|", "//", "•" or "·"; with no number in it, which a line of a
+    list of events has ("2024-10-17 | Virtual | Women in Rust")."""
+    parts = re.split(r"\s+(?:\||//|•|·)\s+", block.text.strip())
+    return (
+        block.level is None
+        and len(parts) >= 3
+        and not re.search(r"\d", block.text)
+        and all(1 <= len(p.split()) <= 3 and not p.endswith((".", "!", "?")) for p in parts)
+    )
 
 
 def parse_text(
@@ -338,8 +352,6 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
         rest = rest[1:]  # "View this email in your browser" above the title
     if rest and len(rest[0].text) >= 300:
         rest[0:1] = _split_run_in_title(rest[0])
-    if len(rest) >= 2 and _name_over_number(rest[0], rest[1]):
-        rest[0:2] = [Block(f"{rest[0].text} {rest[1].text}")]
     rest = _title_line_first(rest, slug_number)
     if rest and len(rest[0].text) < 300:
         first = rest[0].text
@@ -369,28 +381,37 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
 
 
 def _title_line_first(blocks: list[Block], slug_number: int | None) -> list[Block]:
-    """`blocks` with a plain-text title line that comes after a few short lines (the
-    newsletter's name as a masthead, a sponsor's "Together With Rokt") moved first, and
-    the masthead left out: "TLDR", "Together With Rokt", "TLDR 2026-04-23"."""
+    """`blocks` with a plain-text title line first: one written on two lines, the name
+    over the number or date (`_name_over_number`), made one; one that comes after a
+    few short lines (a masthead, a sponsor's "Together With Rokt", a row of links)
+    moved first, and the masthead (the newsletter's name again) left out: "TLDR",
+    "Together With Rokt", "TLDR 2026-04-23"."""
     for k, block in enumerate(blocks[:4]):
         if block.level is not None or len(block.text) > 80 or block.text.endswith("."):
             return blocks
-        if k and _title_line(block.text, slug_number):
-            name = _title_parts(squash(block.text), slug_number).get("newsletter") or ""
+        title, end = block, k + 1
+        if end < len(blocks) and _name_over_number(block, blocks[end]):
+            title, end = Block(f"{block.text} {blocks[end].text}"), end + 1
+        if (k or end > 1) and _title_line(title.text, slug_number):
+            name = _title_parts(squash(title.text), slug_number).get("newsletter") or ""
             before = [b for b in blocks[:k] if b.text.casefold() != name.casefold()]
-            return [block, *before, *blocks[k + 1 :]]
+            return [title, *before, *blocks[end:]]
     return blocks
 
 
 def _name_over_number(first: Block, second: Block) -> bool:
-    """Whether a title is written on two lines, the newsletter's name over its number:
-    "Hacker Newsletter" then "#689 - February 21, 2025"."""
+    """Whether a title is written on two lines, the newsletter's name over its number
+    or date: "Hacker Newsletter" then "#689 - February 21, 2025"; "Morning Brew" then
+    "March 04, 2025"."""
     return (
         first.level is None
         and second.level is None
         and len(first.text) <= 60
         and not first.text.endswith((".", "!", "?", ":"))
-        and bool(re.match(r"(?:#|(?:Issue|No\.?)\s*)\d{1,4}\b(?!\s*[.)])", second.text))
+        and bool(
+            re.match(r"(?:#|(?:Issue|No\.?)\s*)\d{1,4}\b(?!\s*[.)])", second.text)
+            or _DATE_LINE.fullmatch(second.text.strip())
+        )
     )
 
 
@@ -406,6 +427,12 @@ _BARE_NUMBERED_HEADING = re.compile(
 
 
 _MONTH = rf"(?:{'|'.join(calendar.month_abbr[1:])})[a-z]*\.?"
+
+# A line that is a date: "March 04, 2025", "Tuesday, March 4, 2025", "2025-03-04".
+_DATE_LINE = re.compile(
+    rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?(?:{_MONTH} \d{{1,2}},? \d{{4}}"
+    rf"|\d{{1,2}} {_MONTH},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+)
 # "TLDR AI 2024-03-04", "The Batch — March 6, 2024": a newsletter's name and a date.
 _DATED_TITLE = re.compile(
     rf"^(?P<name>[^\W\d].{{0,60}}?)[\s,:|·\-–—]+(?P<date>\d{{4}}-\d{{2}}-\d{{2}}"
@@ -889,7 +916,13 @@ def _given_at(region: str, word: re.Match, ctx: _Context) -> bool:
 
 def _caps_word(word: str) -> bool:
     letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 3 and word.isupper()
+    return len(letters) >= 3 and word.isupper() and _mostly_letters(word)
+
+
+def _mostly_letters(text: str) -> bool:
+    """Whether most of `text`'s characters (spaces aside) are letters."""
+    chars = text.replace(" ", "")
+    return sum(c.isalpha() for c in chars) >= 0.6 * len(chars)
 
 
 def _content_words(text: str) -> list[str]:
@@ -1127,7 +1160,7 @@ def _is_heading_line(text: str, ctx: _Context) -> bool:
     if _labels_end(text) >= len(text.rstrip()):
         return False  # a line of link labels: "[Paper] [Blog post]"
     if text.isupper() and len(text) >= 3:
-        return True
+        return _mostly_letters(text)  # not a market's line: "NASDAQ 18,350.19 -2.64%"
     return text[0].isupper() and not re.search(r"https?://", text)
 
 
@@ -1388,7 +1421,8 @@ _BUTTON = (
     r"|(?:open|read) in (?:the )?app|like|comments?|restack|share"
     r"|share this (?:post|issue|newsletter|e-?mail)|listen now|leave a comment"
     r"|give a gift subscription|(?:get|download) the app|start writing"
-    r"|subscribe(?: now)?|upgrade to paid|unsubscribe|forward(?: to a friend)?|tweet"
+    r"|subscribe(?: now)?|sign up(?: now)?|advertise|upgrade to paid|unsubscribe"
+    r"|forward(?: to a friend)?|tweet"
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
     r"|follow (?:us|me) on [\w. ]{1,20}|(?:powered|sent|delivered) (?:by|with|via) [\w. ]{1,20}"
     r"|update your preferences)[.!]?"
@@ -1397,7 +1431,7 @@ _COPYRIGHT = r"(?:[\w.&'’ -]{1,40}\s)?©\s*(?:\d{4}|copyright)[^\n]{0,300}"  #
 # Buttons in a row ("Like | Comment", or a table's row of them: "Like, Comment"), maybe
 # ending with the copyright line; the copyright line; Substack's "Subscribe" box.
 _CHROME = re.compile(
-    rf"(?i)(?:{_BUTTON}(?:[\s|•·,]+|$))+(?:{_COPYRIGHT})?$|{_COPYRIGHT}$"
+    rf"(?i)(?:{_BUTTON}(?:[\s|•·,/]+|$))+(?:{_COPYRIGHT})?$|{_COPYRIGHT}$"
     r"|thanks for reading [^\n]{1,80}?[!.] subscribe for free[^\n]{0,120}$"
 )
 # What a link says when it is only a way to somewhere else: "Read the draft", "Sign up".

@@ -180,6 +180,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # 2024-10-23 - 2024-11-20: "October 23, 2024 to November 20, 2024"
     (r"(?<=\d{4}-\d\d-\d\d)(?:\s*[–—]\s*|\s+-\s+)(?=\d{4}-\d\d-\d\d\b)", " to "),
     (ISO_DATE, _long_date),  # 2024-03-04: March 4, 2024
+    # March 04, 2025 (espeak-ng says "zero four"): March 4, 2025
+    (r"\b((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?) 0([1-9])\b", r"\1 \2"),
     # 3e-4, 10^6, 10^{25}, 2^-10
     (
         r"(?<![\w.])(?:(?P<mantissa>\d+(?:\.\d+)?)[eE]|(?P<base>\w+)\^\{?)\(?"
@@ -201,6 +203,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (rf"(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})(?![\w/])", _unit),
     (r"\bFLOPs\b", "flops"),
     (r"\bFLOP/s\b", "flop per second"),
+    # a change in a market's table: "NASDAQ 18,350.19 -2.64%"
+    (r"(?<!\S)[-−](\d[\d.,]*)\s?%", r"down \1 percent"),
+    (r"(?<!\S)\+(\d[\d.,]*)\s?%", r"up \1 percent"),
     (r"(\d)\s*%", r"\1 percent"),
     # $5–10M: "5 to 10 million dollars"
     (
@@ -237,10 +242,16 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         r"([$€£])\s?(\d[\d,]*)\.(\d\d)(?![\d.]|\s?(?:million|billion|trillion|thousand)\b)",
         _money_and_cents,
     ),
-    (r"\$\s?(\d[\d,]*(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?", r"\1\2 dollars"),
+    (
+        r"\$\s?(\d(?:[\d,]*\d)?(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?",
+        r"\1\2 dollars",
+    ),
     (r"(?<![\d.,])1 dollars\b", "1 dollar"),
-    (r"€\s?(\d[\d,]*(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?", r"\1\2 euros"),
-    (r"£\s?(\d[\d,]*(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?", r"\1\2 pounds"),
+    (r"€\s?(\d(?:[\d,]*\d)?(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?", r"\1\2 euros"),
+    (
+        r"£\s?(\d(?:[\d,]*\d)?(?:\.\d+)?)(\s?(?i:million|billion|trillion|thousand))?",
+        r"\1\2 pounds",
+    ),
     (r"(?<![\d.,])1 (euro|pound)s\b", r"1 \1"),
     # a $61.5B valuation: "a 61.5 billion dollar valuation"
     (

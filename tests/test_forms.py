@@ -943,3 +943,16 @@ def test_an_embedded_tweet_is_read_as_its_author_and_text():
         "test it on ARC-AGI.",
         "That was a big deal.",
     ]
+
+
+def test_a_daily_e_mails_text_with_a_market_table():
+    issue = load_issue(MARKED_DIR / "morning-brew-2025-03-04.txt")
+    # The links row, then the name over the date, make the title.
+    assert (issue.newsletter, issue.title) == ("Morning Brew", "March 04, 2025")
+    assert issue.preamble[0] == "Presented By Acme Bank"
+    # Lines of a market's table in capitals are not headings.
+    assert [s.name for s in issue.sections] == ["Markets", "Tech", "World"]
+    intro, markets, tech, *_ = make_segments(issue)
+    assert intro.script.startswith("Morning Brew: March 4, 2025.\n\n")
+    assert "NASDAQ 18,350.19 down 2.64 percent." in markets.script
+    assert "starting at 999 dollars, 100 dollars less" in tech.script

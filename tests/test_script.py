@@ -140,6 +140,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "billion, Qwen2.5 72 billion, COVID-19, call 1-800-555-1234",
         ),
         (
+            "March 04, 2025: NASDAQ 18,350.19 -2.64%, DOW +1.2%, from $999, $100 less",
+            "March 4, 2025: NASDAQ 18,350.19 down 2.64 percent, DOW up 1.2 percent, from 999 "
+            "dollars, 100 dollars less",
+        ),
+        (
             "By Sam Lee • March 3 · 5 min read. A 4-minute read, it took 5 min to read",
             "By Sam Lee, March 3. A 4-minute read, it took 5 minutes to read",
         ),
