@@ -1351,6 +1351,9 @@ def _events_label_blocks(
                 held = replace(held, summarizer=squash(m["name"]))
                 summarizer = held.summarizer
                 continue
+            if block.level is None and held.authors is None and (m := _byline(block.text)):
+                held = replace(held, authors=squash(m))  # "Lightman et al., 2023"
+                continue
             yield held
             held = None
             titled = True
@@ -1528,6 +1531,23 @@ def _bold_title(block: Block, after: Block | None) -> bool:
     )
 
 
+# A line of authors under an item's heading: "Lightman et al., 2023", "by A and B".
+_BYLINE = re.compile(
+    rf"(?P<by>by )?(?P<authors>{_AUTHOR_LIST})(?P<year>,? \(?(?:19|20)\d\d\)?)?\.?"
+)
+
+
+def _byline(text: str) -> str | None:
+    """The authors a line under an item's heading names, when it is only that: with
+    "by", "et al", a year, or two names or more; None for any other line."""
+    m = _BYLINE.fullmatch(text.strip())
+    if m is None:
+        return None
+    authors = m["authors"]
+    several = re.search(r"et al|,| and | & ", authors)
+    return f"{authors}{m['year'] or ''}" if m["by"] or m["year"] or several else None
+
+
 _SUMMARIZED_BY = re.compile(
     r"^\(?(?:summari[sz]ed|written|reviewed) by (?P<name>[^()]{1,80}?)\)?[.:]?$", re.IGNORECASE
 )
@@ -1567,9 +1587,12 @@ def _beside_items(blocks: Sequence[Block], deepest: int, ctx: _Context) -> set[i
     """Indexes of the short headings at the deepest level that are items' titles all the
     same, because a heading beside them (under the same heading) is a long one: "OpenAI
     launches o3-mini" after "DeepSeek R1 shakes up the market"; with two or more levels
-    of headings only, as for `_long_title`."""
+    of headings only, as for `_long_title`. With three levels or more, the deepest level
+    is the items' wherever one of them reads as an item's title ("#### FlashAttention-2"
+    alone under "### Efficiency", as "#### Tree of Thoughts" is under "### Reasoning")."""
     found: set[int] = set()
-    if len({b.level for b in blocks if b.level is not None}) < 2:
+    levels = len({b.level for b in blocks if b.level is not None})
+    if levels < 2:
         return found
     groups: list[list[int]] = [[]]  # the deepest headings under each heading above them
     for index, block in enumerate(blocks):
@@ -1577,11 +1600,13 @@ def _beside_items(blocks: Sequence[Block], deepest: int, ctx: _Context) -> set[i
             groups[-1].append(index)
         elif block.level is not None:
             groups.append([])
-    for group in groups:
-        named = [k for k in group if _heading_name(blocks[k]) not in ctx.levels]
-        named = [k for k in named if not _OTHER_RECENT.match(blocks[k].text.strip())]
-        if len(named) >= 2 and any(_long_title(blocks[k], deepest, 2) for k in named):
-            found.update(named)
+    named = [[k for k in group if _heading_name(blocks[k]) not in ctx.levels] for group in groups]
+    named = [[k for k in ks if not _OTHER_RECENT.match(blocks[k].text.strip())] for ks in named]
+    for group in named:
+        if len(group) >= 2 and any(_long_title(blocks[k], deepest, 2) for k in group):
+            found.update(group)
+    if levels >= 3 and found:
+        found.update(k for group in named for k in group)
     return found
 
 

@@ -956,3 +956,35 @@ def test_a_daily_e_mails_text_with_a_market_table():
     assert intro.script.startswith("Morning Brew: March 4, 2025.\n\n")
     assert "NASDAQ 18,350.19 down 2.64 percent." in markets.script
     assert "starting at 999 dollars, 100 dollars less" in tech.script
+
+
+def test_three_levels_of_headings_and_a_line_of_authors_under_each_item():
+    issue = load_issue(MARKED_DIR / "research-digest-7.md")
+    # "#### FlashAttention-2", alone and short under "### Efficiency", is an item as
+    # "#### Tree of Thoughts" is: the deepest of three levels is the items'.
+    assert [
+        (s.name, [(sub.name, [(i.title, i.authors) for i in sub.items]) for sub in s.subsections])
+        for s in issue.sections
+    ] == [
+        (
+            "Language models",
+            [
+                (
+                    "Reasoning",
+                    [
+                        ("Let's Verify Step by Step", "Lightman et al., 2023"),
+                        ("Tree of Thoughts", "Yao et al., 2023"),
+                    ],
+                ),
+                ("Efficiency", [("FlashAttention-2", "Tri Dao, 2023")]),
+            ],
+        ),
+        ("Vision", []),
+    ]
+    (sam,) = issue.sections[1].items
+    assert (sam.title, sam.authors) == ("Segment Anything", "Kirillov et al., 2023")
+    efficiency = make_segments(issue)[2]
+    assert efficiency.script == (
+        "Language models: Efficiency.\n\nFlashAttention-2, by Tri Dao, 2023.\n\n"
+        "Faster attention through better work partitioning."
+    )
