@@ -224,12 +224,19 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:M|\s?mn)\b", r"\1 million"),  # 70M parameters
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:B|\s?bn)\b", r"\1 billion"),  # 16B, $1.5bn
     (r"(?<![\w.-])(\d+(?:\.\d+)?)T\b", r"\1 trillion"),
-    (r"(?<![\w.-])(\d+(?:\.\d+)?)x\b", r"\1 times"),  # 10x cheaper
+    (r"(?<![\w.-])(\d+(?:\.\d+)?)[xX]\b", r"\1 times"),  # 10x cheaper, 2X
     (r"\band/or\b", "and or"),
     (r"\b([A-Z])/([A-Z])\b", r"\1 \2"),  # I/O, A/B testing
     (r"\s+/\s+", ", "),  # "(Leah Nylen / Bloomberg)": a pause, not "slash"
     (r"(\d\s?[A-Za-z]+)/([A-Za-z]+)\b", r"\1 per \2"),  # 20 tokens/param
     (r"\bw/o\b", "without"),
+    (r"(?<![\w/])w/(?=\s)", "with"),  # coffee w/ friends
+    (r"\bb/c\b", "because"),
+    (r"(?i)\bh/t\b", "hat tip to"),
+    (r"\bAFAIK\b", "as far as I know"),
+    (r"\bIMHO\b", "in my humble opinion"),
+    (r"(?:^|(?<=[.!?]\s))Q:\s", "Question: "),  # an interview's "Q: ..." and "A: ..."
+    (r"(?:^|(?<=\?\s))A:\s", "Answer: "),
     (r"(?<![\w/])([a-z]{2,})/([a-z]{2,})(?![\w/])", r"\1 or \2"),  # iterative/recursive
     (r"\bFigs\.(?=\s*\d)", "Figures"),
     (r"\bFig\.(?=\s*\d)", "Figure"),

@@ -140,6 +140,12 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "billion, Qwen2.5 72 billion, COVID-19, call 1-800-555-1234",
         ),
         (
+            "Q: What next? A: Coffee w/ friends b/c 2X cheaper, h/t Jo. AFAIK, IMHO, w/o",
+            "Question: What next? Answer: Coffee with friends because 2 times cheaper, hat tip to "
+            "Jo. as far as I know, in my humble opinion, without",
+        ),
+        ("A: More compute.", "Answer: More compute."),
+        (
             "March 04, 2025: NASDAQ 18,350.19 -2.64%, DOW +1.2%, from $999, $100 less",
             "March 4, 2025: NASDAQ 18,350.19 down 2.64 percent, DOW up 1.2 percent, from 999 "
             "dollars, 100 dollars less",
