@@ -138,6 +138,12 @@ _UNITS = {
 _UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=True))
 
 
+def _alternatives(m: re.Match[str]) -> str:
+    """ "methods/results" -> "methods or results"; names in capitals ("TCP/IP") as they are."""
+    parts = m[0].split("/")
+    return m[0] if all(p.isupper() for p in parts) else " or ".join(parts)
+
+
 def _unit(m: re.Match[str]) -> str:
     """ "16GB" -> "16 gigabytes", "1 ms" -> "1 millisecond"."""
     plural, singular = _UNITS[m["unit"]]
@@ -147,7 +153,7 @@ def _unit(m: re.Match[str]) -> str:
 # (pattern, replacement) pairs applied in order by `to_speech`. Citations are dropped
 # here; `to_speech(..., citations="read")` reads them instead (`spoken_citation`).
 SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
-    (r"<[^>]+>", " "),  # HTML tags
+    (r"<(?!\s)[^<>]*(?<!\s)>", " "),  # HTML tags, "<&mut [T]>" (not "x < 5 and y > 3")
     (r"\*\|[A-Z0-9_:]+\|\*", ""),  # a mailing list's merge tags: "Hi *|FNAME|*"
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
     (r"\s*\[(?:\d{1,3}|\^[\w-]{1,20})\]", ""),  # footnote marks: "as shown [1]", "[^1]"
@@ -237,7 +243,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bIMHO\b", "in my humble opinion"),
     (r"(?:^|(?<=[.!?]\s))Q:\s", "Question: "),  # an interview's "Q: ..." and "A: ..."
     (r"(?:^|(?<=\?\s))A:\s", "Answer: "),
-    (r"(?<![\w/])([a-z]{2,})/([a-z]{2,})(?![\w/])", r"\1 or \2"),  # iterative/recursive
+    (r"(?<![\w/])r/(?=\w)", "r slash "),  # a subreddit: r/rust
+    # iterative/recursive, Risk/Strategy, Box/Rc/Arc; not TCP/IP, 24/7 or src/parse.py
+    (r"(?<![\w/.:])[A-Za-z][\w-]*(?:/[A-Za-z][\w-]*)+(?![\w/]|\.\w)", _alternatives),
     (r"\bFigs\.(?=\s*\d)", "Figures"),
     (r"\bFig\.(?=\s*\d)", "Figure"),
     (r"\bEq\.(?=\s*\(?\d)", "Equation"),
@@ -270,6 +278,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\b([A-Za-z])_\{?([A-Za-z0-9]+)\}?", r"\1 \2"),  # L_p -> L p
     (r"(?<=\w)_(?=\w)", " "),  # n_parameters -> n parameters
     (r"\s*≠\s*", " is not "),
+    # comparisons espeak-ng would not read ("N > 1" is "N 1"); it reads ">=" itself
+    (r"(?<=[\w)])\s+>\s+(?=[\w$€£(-])", " greater than "),
+    (r"(?<=[\w)])\s+<\s+(?=[\w$€£(-])", " less than "),
     (r"\s*≈\s*", " is about "),
     (r"\s*(?:→|->)\s*", " to "),
     (r"\s*×\s*", " times "),

@@ -146,6 +146,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("A: More compute.", "Answer: More compute."),
         (
+            "N > 1, x < 5, <b>bold</b>, From<&mut [T]> for Box/Rc/Arc, TCP/IP, r/rust",
+            "N greater than 1, x less than 5, bold, From for Box or Rc or Arc, TCP/IP, r slash "
+            "rust",
+        ),
+        (
             "March 04, 2025: NASDAQ 18,350.19 -2.64%, DOW +1.2%, from $999, $100 less",
             "March 4, 2025: NASDAQ 18,350.19 down 2.64 percent, DOW up 1.2 percent, from 999 "
             "dollars, 100 dollars less",
