@@ -146,6 +146,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("A: More compute.", "Answer: More compute."),
         (
+            "at 5:00pm ET, 12:00 PM, 9:05 am, 17:00 UTC, 9:00 sharp, 10:30am; v0.4.2",
+            "at 5pm ET, 12 PM, 9 oh 5 am, 17 hundred UTC, 9 o'clock sharp, 10:30am; version 0.4.2",
+        ),
+        (
             "N > 1, x < 5, <b>bold</b>, From<&mut [T]> for Box/Rc/Arc, TCP/IP, r/rust",
             "N greater than 1, x less than 5, bold, From for Box or Rc or Arc, TCP/IP, r slash "
             "rust",
