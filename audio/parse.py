@@ -17,6 +17,7 @@ where the form is lost; they are never the only way a heading is found.
 from __future__ import annotations
 
 import calendar
+import collections
 import itertools
 import math
 import re
@@ -1244,6 +1245,11 @@ def _events_label_form(
             # title lines over their text, or text under headings in capitals.
             yield from _events_label_blocks(blocks, ctx, titles=titles)
             return
+        if (unflattened := _unflatten(text, ctx)) is not None:
+            # Flattened, with headings in capitals and stories in labelled parts.
+            lines, titles = unflattened
+            yield from _events_label_blocks(lines, ctx, titles=titles)
+            return
         # No item ends with a link label: there is no structure to find.
         yield _Text(text, new_paragraph=True)
         return
@@ -1251,6 +1257,91 @@ def _events_label_form(
         yield _Text(preamble, new_paragraph=True)
     events = (e for chunk in chunks for e in _label_chunk_events(chunk, ctx))
     yield from _sections_from_other_blocks(events)
+
+
+# In text flattened to one line: a heading in capitals at a sentence's start, before a
+# word with a capital ("... 4 new AI tools. LATEST DEVELOPMENTS OPENAI GPT-4.5 comes");
+# the label of a story's part ("The details: ..."); a sentence.
+_FLAT_HEADING = re.compile(
+    r"(?:(?<=[.!?:] )|^)(?P<head>(?:[A-Z][A-Z&'’-]+ ){0,4}[A-Z][A-Z&'’-]+)(?= [A-Z0-9\"“])"
+)
+_FLAT_SENTENCE = re.compile(r"(?:(?<=[.!?] )|^)[A-Z\"“]")
+
+
+# Words that end a heading's name, not begin the next one's ("LATEST DEVELOPMENTS").
+_HEADING_WORDS = {
+    *("news", "updates", "developments", "hits", "tools", "links", "stories", "research"),
+    *("today", "reads", "jobs", "events", "papers", "picks", "week", "briefs", "bits"),
+    *("more", "else", "safety", "policy", "ai", "alignment", "governance", "opportunities"),
+}
+
+
+def _recurring_flat_labels(text: str) -> list[tuple[int, str]]:
+    """Where the labels of stories' parts start in flattened text, and the labels: the
+    longest run of words before a colon, from a capital, that comes before another colon
+    too ("The Rundown" in "Plus users The Rundown: ..." and in "in search The Rundown:
+    ..."); not "Name's opinion"."""
+    colons = [m.start() for m in re.finditer(r"(?<=\w):\s", text)]
+    choices: list[list[tuple[int, str]]] = []
+    for colon in colons:
+        words = list(re.finditer(r"[\w'’.-]+", text[max(0, colon - 80) : colon]))[-5:]
+        offset = max(0, colon - 80)
+        choices.append(
+            [
+                (offset + w.start(), text[offset + w.start() : colon])
+                for w in words
+                if w.group()[:1].isupper()
+            ]
+        )
+    counts = collections.Counter(label.casefold() for found in choices for _, label in found)
+    recurring = []
+    for found in choices:
+        kept = [(start, label) for start, label in found if counts[label.casefold()] >= 2]
+        kept = [(k, label) for k, label in kept if not _PLAIN_OPINION.match(f"{label}: ")]
+        if kept:
+            recurring.append(kept[0])  # the longest: it starts first
+    return recurring
+
+
+def _unflatten(text: str, ctx: _Context) -> tuple[list[Block], set[int]] | None:
+    """Text flattened to one line, with no "(Authors)" and no link labels, as the lines
+    it was: its headings in capitals, each story's title (what stands between a heading
+    and the first label of the story's parts), each labelled part ("The details: ...",
+    a label that recurs), and the editor's sign-off; with the indexes of the titles.
+    None when it has not two headings and two labelled stories."""
+    heads = [
+        m
+        for m in _FLAT_HEADING.finditer(text)
+        if sum(c.isalpha() for c in m["head"]) >= 4 and _mostly_letters(m["head"])
+    ]
+    recurring = _recurring_flat_labels(text)
+    if len(heads) < 2 or len(recurring) < 4:
+        return None
+    first_label = recurring[0][1].casefold()  # "The Rundown:" opens each story
+    cuts = {start: "label" for start, _ in recurring}
+    for m in heads:
+        cuts[m.start()] = "heading"
+        cuts.setdefault(m.end() + 1, "after heading")
+        words = m["head"].split()
+        if len(words) >= 3 and words[-1].casefold() not in _HEADING_WORDS:
+            # "LATEST DEVELOPMENTS OPENAI": a section, then the name of its first part
+            cuts[m.end() - len(words[-1])] = "heading"
+    ending = [m.start() for m in _FLAT_SENTENCE.finditer(text) if _SIGN_OFF.match(text, m.start())]
+    if ending := [k for k in ending if k > len(text) - 300]:
+        cuts.setdefault(ending[0], "sign-off")
+    starts = sorted({0, *cuts})
+    lines: list[Block] = []
+    titles: set[int] = set()
+    for start, end in itertools.pairwise([*starts, len(text)]):
+        piece = text[start:end].strip()
+        if not piece:
+            continue
+        nxt = text[end:].lstrip()
+        opens_story = nxt.casefold().startswith(first_label + ":")
+        if cuts.get(start) == "after heading" and opens_story and len(piece.split()) <= 15:
+            titles.add(len(lines))  # "GPT-4.5 comes to Plus users" before "The Rundown:"
+        lines.append(Block(piece))
+    return lines, titles
 
 
 _OTHER_RECENT = re.compile(r"^Other Recent (?P<topic>.+?) (?:News|Papers|Content|Work|Research)$")
@@ -1879,7 +1970,9 @@ def _build(events: Iterable[_Event], ctx: _Context, *, slug: str) -> Issue:
     events = list(events)
     # With no heading the parser knows (no "Highlights", "News", ...), one not marked up
     # is a section, or a subsection right under another heading.
-    unknown_only = not any(isinstance(e, _Heading) and e.level is not None for e in events)
+    # So too when every heading it knows is a section ("Research"): then "QUICK HITS",
+    # in capitals as "RESEARCH" is, is a section as well.
+    unknown_only = not any(isinstance(e, _Heading) and e.level == 2 for e in events)
     for event in events:
         if isinstance(event, _Heading):
             if event.name.casefold() == known.HIGHLIGHTS.casefold():

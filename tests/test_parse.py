@@ -477,13 +477,14 @@ def test_numbered_and_bulleted_stories_under_headings_in_capitals(authors):
                 ),
             ],
         ),
+        # "QUICK HITS" over its bullets is a heading, not one of the list; a section, in
+        # capitals as "RESEARCH" (a name the parser knows as a section) is.
+        (
+            "Quick Hits",
+            [("Nvidia stock rose 5% on Tuesday", None, "Meta open-sourced a speech model")],
+        ),
     ]
-    # "QUICK HITS" over its bullets is a heading, not one of the list.
-    (quick,) = issue.sections[1].subsections
-    assert (quick.name, [(i.title, i.summary) for i in quick.items]) == (
-        "Quick Hits",
-        [("Nvidia stock rose 5% on Tuesday", "Meta open-sourced a speech model")],
-    )
+    assert all(s.subsections == () for s in issue.sections)
 
 
 def test_a_list_of_short_lines_over_a_paragraph_is_not_a_story():
@@ -685,3 +686,68 @@ def test_section_names_from_the_settings_split_a_flattened_issue_anywhere():
     issue = parse_text(text, slug="daily-bits-2025-06-03", extra_sections=names)
     assert (issue.newsletter, issue.preamble) == ("Daily Bits", ("Together with Acme Cloud",))
     assert [s.name for s in issue.sections] == names
+
+
+RUNDOWN_FLAT = (
+    "The Rundown AI March 6, 2025 Good morning, AI enthusiasts. OpenAI just made its biggest "
+    "model yet available to Plus users. In today's AI rundown: GPT-4.5 comes to Plus users. "
+    "4 new AI tools. LATEST DEVELOPMENTS OPENAI GPT-4.5 comes to Plus users The Rundown: "
+    "OpenAI expanded access to GPT-4.5 to its Plus tier. The details: The rollout takes about "
+    "a week. Why it matters: More people get the best non-reasoning model. GOOGLE Google "
+    "tests AI Mode in search The Rundown: Google is testing a new AI Mode in search. The "
+    "details: It uses a custom Gemini 2.0 model. Why it matters: Search is changing fast. "
+    "QUICK HITS Mistral released Saba, a model for Arabic. Google launched Gemini Code Assist "
+    "for free. That's it for today! See you soon, Rowan and the Rundown team"
+)
+
+
+def test_a_flattened_issue_with_headings_in_capitals_and_labelled_stories():
+    # No "(Authors)" and no link labels, but headings in capitals and stories in parts
+    # whose labels recur ("The Rundown:", "The details:", "Why it matters:").
+    issue = parse_text(RUNDOWN_FLAT, slug="the-rundown-2025-03-06")
+    assert (issue.newsletter, issue.title) == ("The Rundown AI", "March 6, 2025")
+    assert issue.preamble[-1].endswith("GPT-4.5 comes to Plus users. 4 new AI tools.")
+    assert [
+        (s.name, [(i.title, i.summary.split("\n\n")) for i in s.items])
+        for s in issue.sections
+        for s in (s, *s.subsections)
+    ] == [
+        ("Latest Developments", []),
+        (
+            "OpenAI",
+            [
+                (
+                    "GPT-4.5 comes to Plus users",
+                    [
+                        "The Rundown: OpenAI expanded access to GPT-4.5 to its Plus tier.",
+                        "The details: The rollout takes about a week.",
+                        "Why it matters: More people get the best non-reasoning model.",
+                    ],
+                )
+            ],
+        ),
+        (
+            "Google",
+            [
+                (
+                    "Google tests AI Mode in search",
+                    [
+                        "The Rundown: Google is testing a new AI Mode in search.",
+                        "The details: It uses a custom Gemini 2.0 model.",
+                        "Why it matters: Search is changing fast.",
+                    ],
+                )
+            ],
+        ),
+        (
+            "Quick Hits",
+            [
+                (
+                    "Mistral released Saba, a model for Arabic",
+                    ["Google launched Gemini Code Assist for free."],
+                )
+            ],
+        ),
+    ]
+    assert issue.closing == ("That's it for today! See you soon, Rowan and the Rundown team",)
+    assert issue.warnings == ()
