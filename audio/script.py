@@ -694,17 +694,17 @@ def _has_highlights(issue: Issue) -> bool:
 
 
 def _spoken_paragraphs(paragraphs: Sequence[str], options: ScriptOptions) -> str:
-    """A script of `paragraphs` read aloud, each ending as a sentence does (a lead-in's
-    colon aside), so that the voice pauses after a line without punctuation ("Together
-    with Acme Cloud") or with a comma ("See you soon,")."""
-    ended = (_ended(re.sub(r"(?<=\w)[,;]\s*$", "", p)) for p in paragraphs)  # "soon,"
+    """A script of `paragraphs` read aloud, each ending as a sentence does, so that the
+    voice falls after a line without punctuation ("Together with Acme Cloud") or with a
+    comma or colon ("See you soon,", "In today's rundown:")."""
+    ended = (_ended(re.sub(r"\s*[,;:]\s*$", "", p)) for p in paragraphs)  # "soon,"
     return to_speech("\n\n".join(ended), citations=options.citations)
 
 
 def _ended(paragraph: str) -> str:
-    """`paragraph` with a period after its last word, unless sentence punctuation or a
-    colon follows that word ("interviews 💼" -> "interviews 💼.")."""
-    return paragraph + "." if re.search(r"\w[^\w.!?:]*$", paragraph) else paragraph
+    """`paragraph` with a period after its last word, unless sentence punctuation
+    follows that word ("interviews 💼" -> "interviews 💼.")."""
+    return paragraph + "." if re.search(r"\w[^\w.!?]*$", paragraph) else paragraph
 
 
 def _spoken_list(words: Sequence[str]) -> str:
