@@ -1896,11 +1896,14 @@ def _title_case_run(text: str, words: list[re.Match]) -> int | None:
 
 
 def _sentences_with_spans(text: str) -> Iterator[tuple[str, int, int]]:
-    """Sentences of `text` with their spans; abbreviations and initials do not end one."""
+    """Sentences of `text` with their spans; abbreviations and initials do not end one,
+    nor does punctuation inside parentheses that the sentence goes on after."""
     start = 0
     for m in re.finditer(r"[.!?…][\"'”’)\]]*(?=\s+|$)", text):
         if m.group()[0] == "." and _is_abbreviation(text, m.start()):
             continue
+        if m.group()[-1] in ")]" and re.match(r"\s+[a-z]", text[m.end() :]):
+            continue  # "(and comment on posts!) please subscribe." goes on
         end = m.end()
         sentence = text[start:end].strip()
         if sentence:

@@ -261,9 +261,9 @@ def test_an_e_mail_from_a_newsletter_platform():
     )
     assert issue.preamble == (
         "Jack Clark, Nov 20, 2023",  # a table's row of text, read as one line
+        # The call to subscribe is left out whole, not cut after "(and comment on posts!)".
         "Welcome to Import AI, a newsletter about AI research. Import AI runs on lattes, "
-        "ramen, and feedback from readers. If you'd like to support this (and comment on "
-        "posts!)",
+        "ramen, and feedback from readers.",
     )
     assert [(i.title, [link.label for link in i.links]) for i in issue.highlights] == [
         ("Robots that fold laundry", ["FoldBot (arXiv)"]),
