@@ -291,6 +291,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\s*(?:→|->)\s*", " to "),
     (r"\s*×\s*", " times "),
     (r"\s*(?:—|–|\s--?\s)\s*", ", "),  # dashes between words
+    (r"\s*(?:\.\.\.|…)\s*$", "."),  # a description cut short: "... play data..."
     (r"\s*(?:\.\.\.|…)\s*", ", "),  # ellipses
     (r"(?<=\w)[’‘](?=\w)", "'"),  # curly apostrophes
     (r"[“”\"‘’]", ""),  # quotation marks

@@ -145,6 +145,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "Jo. as far as I know, in my humble opinion, without",
         ),
         ("A: More compute.", "Answer: More compute."),
+        ("It learns from play data...", "It learns from play data."),
         (
             "at 5:00pm ET, 12:00 PM, 9:05 am, 17:00 UTC, 9:00 sharp, 10:30am; v0.4.2",
             "at 5pm ET, 12 PM, 9 oh 5 am, 17 hundred UTC, 9 o'clock sharp, 10:30am; version 0.4.2",
