@@ -492,8 +492,12 @@ _TITLE_END = re.compile(
 )
 
 
-# A flattened issue's first words naming it: "Last Week in AI #211 Welcome back! ..."
-_RUN_IN_NAME = re.compile(r"(?P<name>[A-Z][\w .&'’-]{1,60}?) ?#\d{1,4}(?=\s+[A-Z“\"])")
+# A flattened issue's first words naming it: "Last Week in AI #211 Welcome back! ...",
+# "Hacker Newsletter #690 - February 28, 2025 Hi everyone, ..."
+_RUN_IN_NAME = re.compile(
+    r"(?P<name>[A-Z][\w .&'’-]{1,60}?) ?#\d{1,4}"
+    rf"(?:\s*[-–—:|]\s*(?:{_MONTH} \d{{1,2}},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}))?(?=\s+[A-Z“\"])"
+)
 
 
 # ... or its name and date: "TLDR AI 2025-06-03 Together with ..."

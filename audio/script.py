@@ -158,6 +158,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
     (r"\s*\[(?:\d{1,3}|\^[\w-]{1,20})\]", ""),  # footnote marks: "as shown [1]", "[^1]"
     (r"(?:^|\s)[-=_*~#]{3,}(?=\s|$)", " "),  # rules and separators: "-----", "***"
+    (r"(?<!\S)/{2,}(?=\s)", ", "),  # a heading's mark: "// Favorites"
     (r"\b([CF])#", r"\1 sharp"),  # C#, F#
     (r"(?<![\w.])\.NET\b", "dot net"),
     (r"\b24/7\b", "24 7"),

@@ -751,3 +751,18 @@ def test_a_flattened_issue_with_headings_in_capitals_and_labelled_stories():
     ]
     assert issue.closing == ("That's it for today! See you soon, Rowan and the Rundown team",)
     assert issue.warnings == ()
+
+
+def test_a_flattened_issue_opens_with_its_name_number_and_date():
+    text = (
+        "Hacker Newsletter #690 - February 28, 2025 Hi everyone, here's this week's "
+        "collection of the best links. Enjoy! // Favorites The Hidden Costs of Coding "
+        "https://example.com/a (comments)"
+    )
+    issue = parse_text(text, slug="hacker-newsletter-690")
+    assert (issue.newsletter, issue.number, issue.title) == (
+        "Hacker Newsletter",
+        690,
+        "February 28, 2025",
+    )
+    assert issue.preamble[0].startswith("Hi everyone, here's this week's collection")

@@ -146,6 +146,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("A: More compute.", "Answer: More compute."),
         ("It learns from play data...", "It learns from play data."),
+        ("Enjoy! // Favorites The Hidden Costs", "Enjoy! Favorites The Hidden Costs"),
         (
             "at 5:00pm ET, 12:00 PM, 9:05 am, 17:00 UTC, 9:00 sharp, 10:30am; v0.4.2",
             "at 5pm ET, 12 PM, 9 oh 5 am, 17 hundred UTC, 9 o'clock sharp, 10:30am; version 0.4.2",
