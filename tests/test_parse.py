@@ -757,7 +757,9 @@ def test_a_flattened_issue_opens_with_its_name_number_and_date():
     text = (
         "Hacker Newsletter #690 - February 28, 2025 Hi everyone, here's this week's "
         "collection of the best links. Enjoy! // Favorites The Hidden Costs of Coding "
-        "https://example.com/a (comments)"
+        "https://example.com/a (comments) I built a large language model from scratch "
+        "https://example.com/llm (comments) // Code Writing a compiler in a weekend "
+        "https://example.com/compiler (comments) That's it for this week."
     )
     issue = parse_text(text, slug="hacker-newsletter-690")
     assert (issue.newsletter, issue.number, issue.title) == (
