@@ -1145,6 +1145,11 @@ def _link_for(block: Block, start: int, end: int) -> str | None:
 # --------------------------------------------------------------------------- headings
 
 
+# A date, as a post's byline gives it: "Jan 15", "Jan 15, 2025", "Wednesday, March 5".
+_SHORT_DATE = re.compile(
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:,? \d{4})?"
+)
 # A line that names the issue's sponsor: "Together with Acme", "Presented by Acme".
 _SPONSOR_LINE = re.compile(
     r"(?i)(?:together with|presented by|brought to you by|sponsored by|in partnership with"
@@ -1162,6 +1167,8 @@ def _is_heading_line(text: str, ctx: _Context) -> bool:
         return False
     if _SPONSOR_LINE.match(text):
         return False  # "Together With Rokt": read in the introduction
+    if _SHORT_DATE.fullmatch(text):
+        return False  # a post's date: "Jan 15"
     if _labels_end(text) >= len(text.rstrip()):
         return False  # a line of link labels: "[Paper] [Blog post]"
     if text.isupper() and len(text) >= 3:
@@ -1254,8 +1261,11 @@ def _events_label_form(
             lines, titles = unflattened
             yield from _events_label_blocks(lines, ctx, titles=titles)
             return
-        # No item ends with a link label: there is no structure to find.
-        yield _Text(text, new_paragraph=True)
+        # No item ends with a link label: there is no structure to find. Its paragraphs
+        # are read as they are.
+        for block in blocks:
+            if block.level is None:
+                yield _Text(block.text, new_paragraph=True, links=block.links)
         return
     if preamble:
         yield _Text(preamble, new_paragraph=True)
@@ -1385,9 +1395,10 @@ def _title_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
     open an item of its own ("Title (Authors): ..." under a subsection's name).
 
     A numbered or bulleted line titles its paragraph too ("1. Title" over its story),
-    unless it follows another short list line: then it is one of a list.
+    unless it follows another short list line: then it is one of a list. Once one line
+    titles a paragraph so, another may title a shorter one, of a sentence or more.
     """
-    found = set()
+    found, shorter = set(), set()
     for i, (block, after) in enumerate(itertools.pairwise(blocks)):
         before = blocks[i - 1] if i else None
         one_of_a_list = (
@@ -1404,11 +1415,13 @@ def _title_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
             and after.level is None
             and not after.list_item
             and not _is_heading_line(after.text, ctx)
-            and len(after.text) >= 60
             and not _openings(after.text)
         ):
-            found.add(i)
-    return found
+            if len(after.text) >= 60:
+                found.add(i)
+            elif len(after.text) >= 25 and after.text.endswith((".", "!", "?")):
+                shorter.add(i)
+    return found | shorter if found else found
 
 
 def _events_label_blocks(
@@ -1527,9 +1540,12 @@ _BUTTON = (
 )
 _COPYRIGHT = r"(?:[\w.&'’ -]{1,40}\s)?©\s*(?:\d{4}|copyright)[^\n]{0,300}"  # "Notes © 2025"
 # Buttons in a row ("Like | Comment", or a table's row of them: "Like, Comment"), maybe
-# ending with the copyright line; the copyright line; Substack's "Subscribe" box.
+# ending with the copyright line; the copyright line; Substack's "Subscribe" box. In a
+# plain-text e-mail a button is followed by its address ("Unsubscribe https://...",
+# "View this post on the web at https://...").
+_BUTTON_ADDRESS = r"(?:\s+(?:at\s+)?\[?https?://\S+?\]?)?"
 _CHROME = re.compile(
-    rf"(?i)(?:{_BUTTON}(?:[\s|•·,/]+|$))+(?:{_COPYRIGHT})?$|{_COPYRIGHT}$"
+    rf"(?i)(?:{_BUTTON}{_BUTTON_ADDRESS}(?:[\s|•·,/]+|$))+(?:{_COPYRIGHT})?$|{_COPYRIGHT}$"
     r"|thanks for reading [^\n]{1,80}?[!.] subscribe for free[^\n]{0,120}$"
 )
 # What a link says when it is only a way to somewhere else: "Read the draft", "Sign up".

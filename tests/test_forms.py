@@ -988,3 +988,26 @@ def test_three_levels_of_headings_and_a_line_of_authors_under_each_item():
         "Language models: Efficiency.\n\nFlashAttention-2, by Tri Dao, 2023.\n\n"
         "Faster attention through better work partitioning."
     )
+
+
+def test_substacks_plain_text_e_mail():
+    issue = load_issue(MARKED_DIR / "one-useful-thing-89.txt")
+    # "View this post on the web at https://..." and "Unsubscribe https://..." are
+    # buttons with their addresses; the post's date is no story's title.
+    assert issue.preamble == (
+        "Ethan Mollick",
+        "Jan 15",
+        "It is time to talk about jagged AGI [https://www.oneusefulthing.org/p/on-jagged-agi]. "
+        "The models are superhuman at some tasks and fail at others.",
+    )
+    # A title line over a short paragraph is a story's too, once another is one.
+    assert [(i.title, i.summary) for i in issue.highlights] == [
+        (
+            "The jagged frontier",
+            "We first described the jagged frontier [https://example.com/paper] in a paper "
+            "with BCG. Tasks that look equally hard can fall on either side of it.",
+        ),
+        ("What comes next", "I expect the frontier to keep moving, unevenly."),
+    ]
+    assert "Unsubscribe" not in str(issue) and "View this post" not in str(issue)
+    assert "Thanks for reading" not in str(issue)
