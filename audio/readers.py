@@ -268,7 +268,7 @@ def read_markdown(text: str) -> list[Block]:
             for label in _MD_FOOTNOTE_REF.findall(joined):  # read where it is referred to
                 note = _markdown_inline(notes.pop(label.casefold(), ""))
                 if note.text:
-                    blocks.append(replace(note, text=f"Footnote: {note.text}"))
+                    blocks.append(_footnote(note))
             paragraph.clear()
 
     text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)

@@ -1011,3 +1011,11 @@ def test_substacks_plain_text_e_mail():
     ]
     assert "Unsubscribe" not in str(issue) and "View this post" not in str(issue)
     assert "Thanks for reading" not in str(issue)
+
+
+def test_a_markdown_footnotes_link_keeps_its_place():
+    blocks = read_markdown("Hello there.[^a]\n\n[^a]: See [the paper](https://x.org/p) for more.\n")
+    assert [(b.text, b.links) for b in blocks] == [
+        ("Hello there.", ()),
+        ("Footnote: See the paper for more.", ((14, 23, "https://x.org/p"),)),
+    ]
