@@ -429,10 +429,11 @@ _BARE_NUMBERED_HEADING = re.compile(
 
 _MONTH = rf"(?:{'|'.join(calendar.month_abbr[1:])})[a-z]*\.?"
 
+_WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?"
 # A line that is a date: "March 04, 2025", "Tuesday, March 4, 2025", "2025-03-04".
 _DATE_LINE = re.compile(
-    rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?(?:{_MONTH} \d{{1,2}},? \d{{4}}"
-    rf"|\d{{1,2}} {_MONTH},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"{_WEEKDAY}(?:{_MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {_MONTH},? \d{{4}}"
+    r"|\d{4}-\d{2}-\d{2})"
 )
 # "TLDR AI 2024-03-04", "The Batch — March 6, 2024": a newsletter's name and a date.
 _DATED_TITLE = re.compile(
@@ -914,7 +915,8 @@ def _split_region(
 
 
 def _given_at(region: str, word: re.Match, ctx: _Context) -> bool:
-    """Whether a heading the show settings name starts at `word` of `region`."""
+    """Whether a heading the show settings or the newsletter's own list name starts at
+    `word` of `region`."""
     folded = region[word.start() : word.start() + 80].casefold()
     return any(folded.startswith(name) for name in ctx.given)
 
@@ -1146,10 +1148,7 @@ def _link_for(block: Block, start: int, end: int) -> str | None:
 
 
 # A date, as a post's byline gives it: "Jan 15", "Jan 15, 2025", "Wednesday, March 5".
-_SHORT_DATE = re.compile(
-    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?"
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:,? \d{4})?"
-)
+_SHORT_DATE = re.compile(rf"{_WEEKDAY}{_MONTH} \d{{1,2}}(?:,? \d{{4}})?")
 # A line that names the issue's sponsor: "Together with Acme", "Presented by Acme".
 _SPONSOR_LINE = re.compile(
     r"(?i)(?:together with|presented by|brought to you by|sponsored by|in partnership with"
@@ -1256,7 +1255,7 @@ def _events_label_form(
             # title lines over their text, or text under headings in capitals.
             yield from _events_label_blocks(blocks, ctx, titles=titles)
             return
-        if (unflattened := _unflatten(text, ctx)) is not None:
+        if (unflattened := _unflatten(text)) is not None:
             # Flattened, with headings in capitals and stories in labelled parts.
             lines, titles = unflattened
             yield from _events_label_blocks(lines, ctx, titles=titles)
@@ -1317,12 +1316,12 @@ def _recurring_flat_labels(text: str) -> list[tuple[int, str]]:
     return recurring
 
 
-def _unflatten(text: str, ctx: _Context) -> tuple[list[Block], set[int]] | None:
+def _unflatten(text: str) -> tuple[list[Block], set[int]] | None:
     """Text flattened to one line, with no "(Authors)" and no link labels, as the lines
     it was: its headings in capitals, each story's title (what stands between a heading
     and the first label of the story's parts), each labelled part ("The details: ...",
     a label that recurs), and the editor's sign-off; with the indexes of the titles.
-    None when it has not two headings and two labelled stories."""
+    None unless it has two headings and four labelled parts."""
     heads = [
         m
         for m in _FLAT_HEADING.finditer(text)
@@ -1991,11 +1990,10 @@ def _build(events: Iterable[_Event], ctx: _Context, *, slug: str) -> Issue:
     top_explicit_level: int | None = None
     pending_headings = 0
     events = list(events)
-    # With no heading the parser knows (no "Highlights", "News", ...), one not marked up
-    # is a section, or a subsection right under another heading.
-    # So too when every heading it knows is a section ("Research"): then "QUICK HITS",
-    # in capitals as "RESEARCH" is, is a section as well.
-    unknown_only = not any(isinstance(e, _Heading) and e.level == 2 for e in events)
+    # With no heading the parser knows as a subsection, one not marked up is a section,
+    # or a subsection right under another heading: "QUICK HITS" after "RESEARCH" (known
+    # as a section) is a section too.
+    no_known_subsections = not any(isinstance(e, _Heading) and e.level == 2 for e in events)
     for event in events:
         if isinstance(event, _Heading):
             if event.name.casefold() == known.HIGHLIGHTS.casefold():
@@ -2004,7 +2002,11 @@ def _build(events: Iterable[_Event], ctx: _Context, *, slug: str) -> Issue:
                 ctx.current = [known.HIGHLIGHTS]
                 continue
             level = _decide_level(
-                event, sections, pending_headings, top_explicit_level, unknown_only=unknown_only
+                event,
+                sections,
+                pending_headings,
+                top_explicit_level,
+                no_known_subsections=no_known_subsections,
             )
             if event.explicit and level == 1:
                 top_explicit_level = event.level
@@ -2059,13 +2061,13 @@ def _decide_level(
     pending: int,
     top_explicit: int | None,
     *,
-    unknown_only: bool = False,
+    no_known_subsections: bool = False,
 ) -> int:
     """Section (1) or subsection (2) for a heading, from its markup, name or position.
 
     A heading whose name is not known is a subsection of the section before it, unless
-    it is the first, or no heading of the issue is known (`unknown_only`); right after
-    another heading it is a subsection."""
+    it is the first, or no heading of the issue is known as a subsection
+    (`no_known_subsections`); right after another heading it is a subsection."""
     if event.explicit and event.level is not None:
         if top_explicit is None or event.level <= top_explicit:
             return 1
@@ -2074,7 +2076,7 @@ def _decide_level(
         return event.level
     if pending:
         return 2
-    return 1 if not sections or unknown_only else 2
+    return 1 if not sections or no_known_subsections else 2
 
 
 def _draft_from_text(text: str, links: tuple[tuple[int, int, str], ...] = ()) -> _ItemDraft:

@@ -699,11 +699,11 @@ def _spoken_paragraphs(paragraphs: Sequence[str], options: ScriptOptions) -> str
     """A script of `paragraphs` read aloud, each ending as a sentence does, so that the
     voice falls after a line without punctuation ("Together with Acme Cloud") or with a
     comma or colon ("See you soon,", "In today's rundown:")."""
-    ended = (_ended(re.sub(r"\s*[,;:]\s*$", "", p)) for p in paragraphs)  # "soon,"
+    ended = (_with_full_stop(re.sub(r"\s*[,;:]\s*$", "", p)) for p in paragraphs)  # "soon,"
     return to_speech("\n\n".join(ended), citations=options.citations)
 
 
-def _ended(paragraph: str) -> str:
+def _with_full_stop(paragraph: str) -> str:
     """`paragraph` with a period after its last word, unless sentence punctuation
     follows that word ("interviews 💼" -> "interviews 💼.")."""
     return paragraph + "." if re.search(r"\w[^\w.!?]*$", paragraph) else paragraph
