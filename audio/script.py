@@ -215,10 +215,10 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<!\S)\+(\d[\d.,]*)\s?%", r"up \1 percent"),
     (r"(\d)\s*%", r"\1 percent"),
     # times of day espeak-ng reads "five zero zero": 5:00pm, 9:05, 17:00
-    (r"\b(\d{1,2}):00(?=\s?[AaPp]\.?[Mm]\b)", r"\1"),
-    (r"\b(1[3-9]|2[0-3]):00\b", r"\1 hundred"),
-    (r"\b(\d{1,2}):00\b(?!:)", r"\1 o'clock"),
-    (r"\b(\d{1,2}):0([1-9])\b(?!:)", r"\1 oh \2"),
+    (r"(?<![\d:])(\d{1,2}):00(?=\s?[AaPp]\.?[Mm]\b)", r"\1"),
+    (r"(?<![\d:])(1[3-9]|2[0-3]):00\b(?!:)", r"\1 hundred"),
+    (r"(?<![\d:])([1-9]|1[0-2]):00\b(?!:)", r"\1 o'clock"),
+    (r"(?<![\d:])(\d{1,2}):0([1-9])\b(?!:)", r"\1 oh \2"),
     (r"\bv(\d+(?:\.\d+)+)\b", r"version \1"),  # v0.4.2
     # $5–10M: "5 to 10 million dollars"
     (

@@ -146,6 +146,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("A: More compute.", "Answer: More compute."),
         ("It learns from play data...", "It learns from play data."),
+        ("a 1:00:00 video, 2:05:30 hours", "a 1:00:00 video, 2:05:30 hours"),
         ("Enjoy! // Favorites The Hidden Costs", "Enjoy! Favorites The Hidden Costs"),
         (
             "at 5:00pm ET, 12:00 PM, 9:05 am, 17:00 UTC, 9:00 sharp, 10:30am; v0.4.2",
