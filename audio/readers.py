@@ -528,6 +528,7 @@ class _HtmlBlocks(HTMLParser):
         self._notes: tuple[str, int] | None = None  # the footnotes' element and depth
         self._note: str | None = None  # the id of the footnote being read
         self._quiet: list[bool] = []  # per open <a>: whether its text is a mark
+        self._sup: int | None = None  # where the text of the <sup> we are in starts
 
     def _length(self) -> int:
         return sum(len(t) for t in self._text)
@@ -648,6 +649,8 @@ class _HtmlBlocks(HTMLParser):
                 self._flush()
         elif tag == "a":
             self._href.append((dict(attrs).get("href"), self._length()))
+        elif tag == "sup":
+            self._sup = self._length()
 
     def handle_endtag(self, tag: str) -> None:
         self._in_title = False
@@ -677,6 +680,25 @@ class _HtmlBlocks(HTMLParser):
             end = self._length()
             if href and end > start and not href.startswith(("mailto:", "javascript:")):
                 self._links.append((start, end, href))
+        elif tag == "sup" and self._sup is not None:
+            self._superscript(self._sup)
+            self._sup = None
+
+    def _superscript(self, start: int) -> None:
+        """The number a <sup> from `start` holds: a power after a number or a variable
+        ("10<sup>6</sup>" is "10^6", "mc<sup>2</sup>" "mc^2"), else a footnote's mark,
+        not read ("model<sup>1</sup>")."""
+        text = "".join(self._text)
+        mark = text[start:]
+        if not re.fullmatch(r"\[?\d{1,3}\]?", mark.strip()) or start == 0:
+            return
+        before = text[:start]
+        base = re.search(r"\w*$", before).group()
+        power = base.isdigit() or 0 < len(base) <= 2
+        kept = f"{before}^{mark.strip()}" if power and "[" not in mark else before
+        if any(end > start for _, end, _ in self._links):
+            return  # a link over it: leave it be
+        self._text = [kept]
 
     def handle_data(self, data: str) -> None:
         if self._in_title:

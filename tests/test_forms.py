@@ -1019,3 +1019,16 @@ def test_a_markdown_footnotes_link_keeps_its_place():
         ("Hello there.", ()),
         ("Footnote: See the paper for more.", ((14, 23, "https://x.org/p"),)),
     ]
+
+
+def test_a_superscript_is_a_power_or_a_footnotes_mark():
+    html = (
+        "<p>The model<sup>1</sup> is big.</p><p>About 10<sup>6</sup> samples, E = "
+        "mc<sup>2</sup>.</p><p>It works.<sup>3</sup> The 4<sup>th</sup> time, see<sup>[5]"
+        "</sup> this.</p>"
+    )
+    assert [b.text for b in read_html(html)] == [
+        "The model is big.",
+        "About 10^6 samples, E = mc^2.",
+        "It works. The 4th time, see this.",
+    ]
