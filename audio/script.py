@@ -70,6 +70,17 @@ def _power(m: re.Match[str]) -> str:
     return f"{base} to the {sign}{int(m['exponent'])}"
 
 
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def _superscript(m: re.Match[str]) -> str:
+    """ "10⁶" -> "10^6" and "mc²" -> "mc^2" (a power, after a number or a variable of
+    one or two letters); "model¹" -> "model" (a footnote's mark); espeak-ng reads them
+    "10 6", "M C two", "model one"."""
+    base, power = m["base"], m["power"].translate(_SUPERSCRIPT)
+    return f"{base}^{power}" if base.isdigit() or len(base) <= 2 else base
+
+
 _FRACTIONS = {"1/2": "one half", "1/3": "one third", "2/3": "two thirds"}
 _FRACTIONS |= {"1/4": "one quarter", "3/4": "three quarters"}
 
@@ -189,6 +200,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (ISO_DATE, _long_date),  # 2024-03-04: March 4, 2024
     # March 04, 2025 (espeak-ng says "zero four"): March 4, 2025
     (r"\b((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?) 0([1-9])\b", r"\1 \2"),
+    (r"(?P<base>\w+)(?P<power>[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)", _superscript),  # 10⁶, mc², model¹
     # 3e-4, 10^6, 10^{25}, 2^-10
     (
         r"(?<![\w.])(?:(?P<mantissa>\d+(?:\.\d+)?)[eE]|(?P<base>\w+)\^\{?)\(?"

@@ -146,6 +146,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("A: More compute.", "Answer: More compute."),
         ("It learns from play data...", "It learns from play data."),
+        (
+            "About 10⁶ samples, E = mc², the model¹ is big",
+            "About 10 to the 6 samples, E = mc to the 2, the model is big",
+        ),
         ("a 1:00:00 video, 2:05:30 hours", "a 1:00:00 video, 2:05:30 hours"),
         ("Enjoy! // Favorites The Hidden Costs", "Enjoy! Favorites The Hidden Costs"),
         (
