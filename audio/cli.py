@@ -191,7 +191,10 @@ def build(state: State, issues: tuple[Path, ...], jobs: int | None, as_json: boo
     multiple=True,
     required=True,
     metavar="ID",
-    help="The segment to re-render: its id or a unique prefix (05). Repeatable.",
+    help=(
+        "The segment to re-render: its id, a unique prefix (05), or words found in one"
+        ' segment\'s id or title only ("safety gym"). Repeatable.'
+    ),
 )
 @_jobs_option
 @_json_option

@@ -239,11 +239,16 @@ def plan_render(
 
 
 def select_segment(segments: Sequence[Segment], selector: str, path: Path) -> str:
-    """The id of the one segment `selector` names: its id, or a unique prefix of it."""
+    """The id of the one segment `selector` names: its id, a unique prefix of it, or
+    else words found in one segment's id or title only ("quick" for
+    "04-section-quick-links", "Quick Links")."""
     ids = [s.id for s in segments]
     if selector in ids:
         return selector
     matches = [i for i in ids if i.startswith(selector)]
+    if not matches and selector.strip():
+        wanted = selector.casefold()
+        matches = [s.id for s in segments if wanted in f"{s.id} {s.title}".casefold()]
     if len(matches) == 1:
         return matches[0]
     if matches:

@@ -578,6 +578,29 @@ def test_render_names_the_segments_when_the_id_is_ambiguous_or_unknown(built):
     assert "no segment 'zz'; the segments are 01-intro," in unknown.stderr
 
 
+def test_a_segment_is_named_by_words_of_its_id_or_title():
+    from audio.errors import SegmentError
+    from audio.parse import parse_text
+    from audio.pipeline import select_segment
+    from audio.script import make_segments
+
+    text = "# Notes #1\n\nHi.\n\n## Quick Links\n\n- [A](https://a.org)\n\n## Research\n\n"
+    text += "- [B](https://b.org)\n"
+    segments = make_segments(parse_text(text, slug="notes-1", fmt="markdown"))
+    assert [s.id for s in segments] == [
+        "01-intro",
+        "02-section-quick-links",
+        "03-section-research",
+        "04-outro",
+    ]
+    path = Path("notes-1.md")
+    assert select_segment(segments, "03", path) == "03-section-research"
+    assert select_segment(segments, "quick", path) == "02-section-quick-links"
+    assert select_segment(segments, "Research", path) == "03-section-research"
+    with pytest.raises(SegmentError, match="'section' matches 2 segments"):
+        select_segment(segments, "section", path)
+
+
 def test_a_lexicon_change_re_renders_exactly_the_segments_with_the_word(workspace):
     from audio.script import lexicon_words_in
 
