@@ -1448,6 +1448,8 @@ def _events_label_blocks(
     held: _Opening | None = None  # an item's title, until the block after it is seen
     started = False  # whether anything came after the title
     summarizer: str | None = None  # the current item's
+    news = _news_lines(blocks, ctx)
+
     # Items that "Title:" lines or bold titles open, unless they label an item's parts.
     parts = [_lead_in_opening(b) or _bold_opening(b) for b in blocks]
     labels = _recurring_labels(parts)
@@ -1515,12 +1517,53 @@ def _events_label_blocks(
             summarizer = found[0].summarizer
             yield from found
             continue
+        if index in news:
+            # A list of one-line news under a heading: each line an item of its own.
+            title = _clean_title(block.text).rstrip(".")
+            yield _Opening(title, None, None, _link_for(block, 0, len(block.text)), brief=True)
+            continue
         text = block.text
         if m := _PLAIN_OPINION.match(text):
             text = f"{summarizer or 'The editor'}'s opinion: {text[m.end() :]}"
         yield _Text(text, new_paragraph=True, links=block.links)
     if held is not None:
         yield held
+
+
+def _news_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
+    """Indexes of the lines of a list of one-line news right under a heading ("Quick
+    Hits" over "- Mistral released Saba.", "- Google launched ..."): two or more plain
+    list lines of 200 characters or less, none a table's row nor opening with a link or
+    a bold title; in Markdown or HTML only, where a list is marked as one (plain text
+    may lose its bullets, or read wrapped prose as a list)."""
+    found: set[int] = set()
+    if not any(b.level is not None for b in blocks):
+        return found
+    for i, block in enumerate(blocks):
+        heading = block.level is not None or (
+            _strong_heading(block.text, ctx) and _is_heading_line(block.text, ctx)
+        )
+        if not heading:
+            continue
+        run = list(
+            itertools.takewhile(lambda k: _plain_list_line(blocks[k]), range(i + 1, len(blocks)))
+        )
+        if len(run) >= 2:
+            found.update(run)
+    return found
+
+
+def _plain_list_line(block: Block) -> bool:
+    """A list line of text only: no link or bold title opens it, not a table's row."""
+    return (
+        block.level is None
+        and block.list_item
+        and not block.row
+        and not block.lead
+        and len(block.text) <= 200
+        and not (block.links and block.links[0][0] == 0)
+        and not _lead_in_opening(block)
+    )
 
 
 # An e-mail's buttons (one or a row of them) and its copyright line, which a marked-up

@@ -27,6 +27,7 @@ class Block:
     links: tuple[tuple[int, int, str], ...] = ()
     list_item: bool = False  # a bullet or numbered line: never a heading
     lead: int = 0  # the length of the bold text that opens it ("**Title.** Text"), if any
+    row: bool = False  # a table's row, its cells joined ("GPT-4o, 72.6%.")
 
 
 def squash(text: str) -> str:
@@ -312,7 +313,7 @@ def read_markdown(text: str) -> list[Block]:
                 row = _markdown_inline(", ".join(cells))
                 if row.text:
                     end = "" if row.text[-1] in ".!?" else "."
-                    blocks.append(replace(row, text=row.text + end, list_item=True))
+                    blocks.append(replace(row, text=row.text + end, list_item=True, row=True))
         elif not stripped or _MD_RULE.match(stripped):
             flush()
             in_item = False
@@ -720,7 +721,7 @@ class _HtmlBlocks(HTMLParser):
             text += ", " if text else ""
             links += [(a + len(text), b + len(text), url) for a, b, url in cell.links]
             text += cell.text
-        self.blocks[start:] = [Block(text, links=tuple(links), list_item=True)]
+        self.blocks[start:] = [Block(text, links=tuple(links), list_item=True, row=True)]
 
     def close(self) -> None:
         super().close()

@@ -586,12 +586,11 @@ def test_labels_of_an_items_parts_open_no_items():
         "4 new AI tools",
     )
     anthropic, openai, quick = issue.sections
-    # A list of one-line news under a heading is read in order; the sign-off closes.
-    (hits,) = quick.items
-    assert (hits.title, hits.summary) == (
-        "Mistral released Saba, a model for Arabic and South Asian languages",
-        "Google launched Gemini Code Assist for free.",
-    )
+    # A list of one-line news under a heading: an item for each line; the sign-off closes.
+    assert [(i.title, i.summary) for i in quick.items] == [
+        ("Mistral released Saba, a model for Arabic and South Asian languages", ""),
+        ("Google launched Gemini Code Assist for free", ""),
+    ]
     assert issue.closing == ("See you soon,", "Rowan and the Rundown team")
     assert make_segments(issue)[-1].script == (
         "See you soon.\n\nRowan and the Rundown team.\n\n"
@@ -1032,3 +1031,10 @@ def test_a_superscript_is_a_power_or_a_footnotes_mark():
         "About 10^6 samples, E = mc^2.",
         "It works. The 4th time, see this.",
     ]
+
+
+def test_a_table_right_under_a_heading_is_no_list_of_news():
+    text = "# Notes #2\n\nHi.\n\n## Results\n\n| Model | Score |\n|---|---|\n| A | 1 |\n| B | 2 |\n"
+    (results,) = parse_text(text, slug="notes-2", fmt="markdown").sections
+    assert len(results.items) == 1  # the table, read a row at a time, as one item's text
+    assert results.items[0].summary.count("\n\n") >= 1
