@@ -222,7 +222,7 @@ def plan_render(
 ) -> tuple[BuildPlan, tuple[str, ...]]:
     """Plan re-rendering only the selected segments of one issue from their scripts.
 
-    Each selector is a segment id or a unique prefix of one (`05`). The other
+    Each selector names one segment (`select_segment`: `05`, `quick`). The other
     segments keep the audio the published episode has, even when the issue's text
     for them changed since (the next `build` takes that up). Returns the plan and
     the ids selected.
