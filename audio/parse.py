@@ -251,8 +251,20 @@ def _link_row(block: Block) -> bool:
 def parse_text(
     text: str, *, slug: str, fmt: Format = "text", extra_sections: Iterable[str] = ()
 ) -> Issue:
-    """Parse an issue's text in the given form (plain text, Markdown or HTML)."""
-    return parse_blocks(read_blocks(text, fmt), slug=slug, extra_sections=extra_sections)
+    """Parse an issue's text in the given form (plain text, Markdown or HTML).
+
+    Plain text flattened to one line in which no structure is found is read again with
+    the line breaks its marks show put back (`relined`), when that finds sections or
+    more items.
+    """
+    issue = parse_blocks(read_blocks(text, fmt), slug=slug, extra_sections=extra_sections)
+    if fmt != "text" or issue.sections or len(issue.highlights) > 1 or not _flattened(text):
+        return issue
+    again = relined(text)
+    if again == text:
+        return issue
+    second = parse_blocks(read_blocks(again, fmt), slug=slug, extra_sections=extra_sections)
+    return second if second.sections or len(second.highlights) > len(issue.highlights) else issue
 
 
 # How an editor signs off: "That's all for this week!", "See you next week,", "Cheers,".
@@ -1352,6 +1364,112 @@ def _unflatten(text: str) -> tuple[list[Block], set[int]] | None:
     return lines, titles
 
 
+def _flattened(text: str) -> bool:
+    """Whether `text` is mostly one long line (an issue flattened to one line)."""
+    longest = max(text.splitlines(), key=len, default="")
+    return len(longest) >= 400 and len(longest) >= 0.6 * len(text.strip())
+
+
+# Marks in flattened text of where its lines were (`relined`): a rule of dashes or the
+# like; Mailchimp's "** " before a heading or a link's title; a link's address ending a
+# line (with Hacker News' "(comments)" after it), and a bare address starting one; a row
+# of short links ("View Online | Sign Up | Advertise"); a signature ("—Neal Freyman").
+_FLAT_RULE = re.compile(r"\s*(?<!\S)([-=_~]{5,}|\*{5,})(?=\s|$)\s*")
+_FLAT_STARS = re.compile(r"\s+(?=\*\* [A-Z0-9])")
+_FLAT_COMMENTS = r"(?:\s+\((?:comments?|discussion)\b[^)]*\))?"
+_FLAT_ADDRESS_END = re.compile(
+    rf"(?P<address>\(https?://[^\s)]+\)|(?<!\S)https?://\S+?){_FLAT_COMMENTS}\s+(?=[A-Z\"“*/])"
+)
+_FLAT_ADDRESS_START = re.compile(
+    rf"(?<=[\w?!’'\"”])\s+(?=https?://\S+{_FLAT_COMMENTS}\s+[A-Z\"“*/])"
+)
+# "// Show HN Show HN: A tiny ...": a heading after "//", of a word and one in capitals.
+_FLAT_SLASHED = re.compile(r"(?<!\S)// [A-Z][\w’'&-]*(?: [A-Z][A-Z0-9]+)?(?= [A-Z0-9\"“])")
+_FLAT_SIGNATURE = re.compile(r"(?<=[.!?] )(?=[—–]\s?[A-Z])")
+# In its first lines: the issue's date or number ending a line ("#689 - February 21,
+# 2025 Hi everyone"), and a greeting starting one.
+_FLAT_DATED = re.compile(rf"(?:{_DATE}|#\d+(?: [-–—] {_DATE})?)(?= [A-Z])")
+_FLAT_GREETING = re.compile(
+    r"(?<=\S )(?=(?:Good (?:morning|afternoon|evening)|Hi|Hello|Hey|Howdy|Welcome|Dear)\b)"
+)
+_MASTHEAD_CHARS = 400
+# A heading in capitals at a sentence's start, as `_FLAT_HEADING` but of up to 8 words
+# ("OTHER PROGRESS IN AI UNSUPERVISED LEARNING", a section and a subsection).
+_FLAT_CAPS = re.compile(
+    r"(?:(?<=[.!?:] )|^)(?P<head>(?:[A-Z][A-Z&'’-]+ ){0,7}[A-Z][A-Z&'’-]+)(?= [A-Z0-9\"“])"
+)
+
+
+def relined(text: str) -> str:
+    """Flattened plain text with the line breaks its marks show put back: rules, Mailchimp's
+    "** " headings and links, links' addresses, rows of links, signatures, the date or
+    number and the greeting of its first lines, and headings in capitals on lines of their
+    own. Text without such marks is returned as it is.
+
+    >>> print(relined("Brief #13 Hi all. ** EUROPE ------- ** Codes (https://a.eu) The office."))
+    Brief #13
+    <BLANKLINE>
+    Hi all.
+    <BLANKLINE>
+    ** EUROPE
+    -------
+    <BLANKLINE>
+    ** Codes (https://a.eu)
+    The office.
+    """
+    head, rest = text[:_MASTHEAD_CHARS], text[_MASTHEAD_CHARS:]
+    head = _FLAT_DATED.sub(lambda m: m[0] + "\n\n", head)
+    head = _FLAT_GREETING.sub("\n\n", head)
+    out = _FLAT_STARS.sub("\n\n", head + rest)
+    out = _FLAT_RULE.sub(_rule_relined, out)
+    out = _FLAT_ADDRESS_END.sub(_address_relined, out)
+    out = _FLAT_ADDRESS_START.sub("\n", out)
+    out = _FLAT_LINK_ROW.sub(lambda m: f"\n\n{m[0]}\n\n", out)
+    out = _FLAT_SIGNATURE.sub("\n\n", out)
+    out = _FLAT_SLASHED.sub(lambda m: f"\n\n{m[0]}\n\n", out)
+    out = _FLAT_CAPS.sub(_heading_relined, out)
+    out = re.sub(r"[ \t]*\n[ \t]*", "\n", out)
+    return re.sub(r"\n{3,}", "\n\n", out).strip("\n") if out != text else text
+
+
+def _rule_relined(m: re.Match) -> str:
+    """A rule in flattened text on a line of its own: under a heading's short line (as
+    its underline), else after a blank line."""
+    line = m.string[m.string.rfind("\n", 0, m.start()) + 1 : m.start()].strip()
+    underline = line and len(line) <= 60 and not line.endswith((".", "!", "?"))
+    before = "\n" if underline else "\n\n"
+    return f"{before}{m[1]}\n\n"
+
+
+def _address_relined(m: re.Match) -> str:
+    """A link's address ending a line in flattened text, and the break after it: a
+    paragraph's after a bare address (under its title) or a button's ("View this email
+    in your browser (https://...)"), else a line's (the text under the title follows)."""
+    line = m.string[m.string.rfind("\n", 0, m.start()) + 1 : m.start()].strip(" *")
+    button = re.fullmatch(_BUTTON, line, re.IGNORECASE)
+    return m[0].rstrip() + ("\n" if m[0][0] == "(" and not button else "\n\n")
+
+
+_JOINING_CAPS = {"IN", "OF", "FOR", "AND", "ON", "THE", "TO", "WITH", "AT", "BY", "&"}
+
+
+def _heading_relined(m: re.Match) -> str:
+    """A heading in capitals in flattened text on a line of its own, without a last word
+    that starts the next line: one a number follows (a table's first row: "MARKETS
+    NASDAQ 18,350.19"), or an acronym a word in lower case follows ("POLICY AI
+    Governance in 2019"; not "PROGRESS IN AI Reinforcement learning")."""
+    head, words = m["head"], m["head"].split()
+    after = m.string[m.end() : m.end() + 3]
+    if len(words) > 1 and (
+        after[1:2].isdigit()
+        or (len(words[-1]) <= 3 and words[-2] not in _JOINING_CAPS and after[2:3].islower())
+    ):
+        head = " ".join(words[:-1])
+    if sum(c.isalpha() for c in head) < 4 or not _mostly_letters(head):
+        return m[0]
+    return f"\n\n{head}\n\n{m[0][len(head) :].lstrip()}"
+
+
 _OTHER_RECENT = re.compile(r"^Other Recent (?P<topic>.+?) (?:News|Papers|Content|Work|Research)$")
 
 
@@ -1574,6 +1692,12 @@ _BUTTON = (
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
     r"|follow (?:us|me) on [\w. ]{1,20}|(?:powered|sent|delivered) (?:by|with|via) [\w. ]{1,20}"
     r"|update your preferences)[.!]?"
+)
+# A row of links in flattened text (`relined`), to its last link (a button's words, or
+# one): after a sentence, or anywhere in capitals ("ADVERTISE // CAREERS // FAQ").
+_FLAT_LINK_ROW = re.compile(
+    rf"(?:(?<=[.!?)] )|^)(?:[\w’'&]+(?: [\w’'&]+){{0,2}} (?:\||//) ){{2,}}(?i:{_BUTTON}|\w+)"
+    r"|(?<!\S)(?:[A-Z][A-Z’'&]+(?: [A-Z][A-Z’'&]+){0,2} (?:\||//) ){2,}[A-Z][A-Z’'&]+\b"
 )
 _COPYRIGHT = r"(?:[\w.&'’ -]{1,40}\s)?©\s*(?:\d{4}|copyright)[^\n]{0,300}"  # "Notes © 2025"
 # Buttons in a row ("Like | Comment", or a table's row of them: "Like, Comment"), maybe

@@ -768,3 +768,61 @@ def test_a_flattened_issue_opens_with_its_name_number_and_date():
         "February 28, 2025",
     )
     assert issue.preamble[0].startswith("Hi everyone, here's this week's collection")
+
+
+MARKED = Path(__file__).resolve().parent / "data" / "marked"
+
+
+def _flattened(name: str) -> str:
+    """A marked sample as an editor may paste it: every line run into one."""
+    return " ".join((MARKED / name).read_text(encoding="utf-8").split())
+
+
+def _outline(issue: Issue) -> tuple:
+    return (
+        (issue.newsletter, issue.number, issue.title, issue.preamble),
+        [(s.name, [(i.title, i.url, i.summary) for i in s.items]) for s in issue.sections],
+    )
+
+
+@pytest.mark.parametrize("name", ["policy-brief-13.txt", "hacker-newsletter-689.txt"])
+def test_a_flattened_e_mail_is_read_as_its_lines_were(name):
+    # Mailchimp's "** HEADING ----" and "** Title (URL)"; Hacker Newsletter's "// Code"
+    # headings and "Title https://... (comments)" links: the marks show where the lines
+    # were, so the flattened issue has the same sections, items and introduction.
+    slug = name.removesuffix(".txt")
+    lined = load_issue(MARKED / name)
+    flat = parse_text(_flattened(name), slug=slug)
+    assert _outline(flat) == _outline(lined)
+    assert len(flat.sections) >= 2
+
+
+def test_a_flattened_issue_with_headings_in_capitals_keeps_its_sections():
+    name = "morning-brew-2025-03-04.txt"
+    lined = load_issue(MARKED / name)
+    flat = parse_text(_flattened(name), slug=name.removesuffix(".txt"))
+    assert (flat.newsletter, flat.title, flat.preamble) == (
+        lined.newsletter,
+        lined.title,
+        lined.preamble,
+    )
+    assert [s.name for s in flat.sections] == ["Markets", "Tech", "World"]
+    assert [s.name for s in flat.sections] == [s.name for s in lined.sections]
+    # "MARKETS NASDAQ 18,350.19": the table's first row is no part of the heading. A
+    # story's title runs into its first sentence (nothing marks where it ended).
+    markets, tech, world = (s.items for s in flat.sections)
+    assert markets[0].title.startswith("NASDAQ 18,350.19 -2.64% S&P 5,849.72")
+    assert tech[0].title.startswith("Apple unveils a cheaper MacBook Air Apple announced")
+    # The signature ends the last story, as in the lined issue; the row of links and the
+    # footer after it are not read.
+    assert world[-1].summary.endswith("\n\n—Neal Freyman, Matty Merritt")
+    assert lined.sections[-1].items[-1].summary.endswith("\n\n—Neal Freyman, Matty Merritt")
+    assert "ADVERTISE" not in str(flat) and "Copyright" not in str(flat)
+
+
+def test_a_flattened_issue_without_marks_keeps_its_text():
+    name = "one-useful-thing-89.txt"
+    flat = parse_text(_flattened(name), slug="one-useful-thing-89")
+    assert flat.sections == () and len(flat.highlights) <= 1
+    text = " ".join(flat.preamble + tuple(i.summary for i in flat.highlights))
+    assert "The jagged frontier We first described" in text
