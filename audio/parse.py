@@ -1346,9 +1346,8 @@ def _unflatten(text: str) -> tuple[list[Block], set[int]] | None:
         if len(words) >= 3 and words[-1].casefold() not in _HEADING_WORDS:
             # "LATEST DEVELOPMENTS OPENAI": a section, then the name of its first part
             cuts[m.end() - len(words[-1])] = "heading"
-    ending = [m.start() for m in _FLAT_SENTENCE.finditer(text) if _SIGN_OFF.match(text, m.start())]
-    if ending := [k for k in ending if k > len(text) - 300]:
-        cuts.setdefault(ending[0], "sign-off")
+    if (sign_off := _flat_sign_off(text)) is not None:
+        cuts.setdefault(sign_off, "sign-off")
     starts = sorted({0, *cuts})
     lines: list[Block] = []
     titles: set[int] = set()
@@ -1373,8 +1372,9 @@ def _flattened(text: str) -> bool:
 # Marks in flattened text of where its lines were (`relined`): a rule of dashes or the
 # like; Mailchimp's "** " before a heading or a link's title; a link's address ending a
 # line (with Hacker News' "(comments)" after it), and a bare address starting one; a row
-# of short links ("View Online | Sign Up | Advertise"); a signature ("—Neal Freyman").
-_FLAT_RULE = re.compile(r"\s*(?<!\S)([-=_~]{5,}|\*{5,})(?=\s|$)\s*")
+# of short links ("View Online | Sign Up | Advertise"); a signature ("—Neal Freyman"); a
+# footer's "Unsubscribe" or "Copyright ©".
+_FLAT_RULE = re.compile(r"\s*(?<!\S)([-=_~]{5,}|\*{3,}|\* \* \*)(?=\s|$)\s*")
 _FLAT_STARS = re.compile(r"\s+(?=\*\* [A-Z0-9])")
 _FLAT_COMMENTS = r"(?:\s+\((?:comments?|discussion)\b[^)]*\))?"
 _FLAT_ADDRESS_END = re.compile(
@@ -1386,13 +1386,21 @@ _FLAT_ADDRESS_START = re.compile(
 # "// Show HN Show HN: A tiny ...": a heading after "//", of a word and one in capitals.
 _FLAT_SLASHED = re.compile(r"(?<!\S)// [A-Z][\w’'&-]*(?: [A-Z][A-Z0-9]+)?(?= [A-Z0-9\"“])")
 _FLAT_SIGNATURE = re.compile(r"(?<=[.!?] )(?=[—–]\s?[A-Z])")
+_FLAT_FOOTER = re.compile(r"(?<=\S)\s+(?=Unsubscribe\b|Copyright ©)")
 # In its first lines: the issue's date or number ending a line ("#689 - February 21,
-# 2025 Hi everyone"), and a greeting starting one.
+# 2025 Hi everyone"), and a greeting starting one ...
 _FLAT_DATED = re.compile(rf"(?:{_DATE}|#\d+(?: [-–—] {_DATE})?)(?= [A-Z])")
 _FLAT_GREETING = re.compile(
     r"(?<=\S )(?=(?:Good (?:morning|afternoon|evening)|Hi|Hello|Hey|Howdy|Welcome|Dear)\b)"
 )
+# ... and a byline: "... scientific agents Jack Clark, Nov 20, 2023".
+_FLAT_BYLINE = re.compile(rf"(?<=\S)\s+(?=[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){{1,2}}, {_DATE})")
 _MASTHEAD_CHARS = 400
+# A story's title before ":" after a sentence or a rule, its text after: "... readers.
+# Robots that fold laundry: …A new dataset ..." (Import AI's "Title:" lines).
+_FLAT_LEAD_IN = re.compile(
+    r"(?:(?<=[.!?…)] )|(?<=\n))(?P<title>[A-Z][^.!?:\n]{2,99}[^\s.!?:\d]):(?= […A-Z\"“])"
+)
 # A heading in capitals at a sentence's start, as `_FLAT_HEADING` but of up to 8 words
 # ("OTHER PROGRESS IN AI UNSUPERVISED LEARNING", a section and a subsection).
 _FLAT_CAPS = re.compile(
@@ -1401,10 +1409,11 @@ _FLAT_CAPS = re.compile(
 
 
 def relined(text: str) -> str:
-    """Flattened plain text with the line breaks its marks show put back: rules, Mailchimp's
-    "** " headings and links, links' addresses, rows of links, signatures, the date or
-    number and the greeting of its first lines, and headings in capitals on lines of their
-    own. Text without such marks is returned as it is.
+    """Flattened plain text with the line breaks its marks show put back, on lines of
+    their own: its first lines' date or number, buttons, byline and greeting; rules,
+    Mailchimp's "** " headings and links, links' addresses, rows of links, signatures,
+    footers and headings in capitals; the sign-off; stories' "Title:" when two or more
+    open so. Text without such marks is returned as it is.
 
     >>> print(relined("Brief #13 Hi all. ** EUROPE ------- ** Codes (https://a.eu) The office."))
     Brief #13
@@ -1418,18 +1427,75 @@ def relined(text: str) -> str:
     The office.
     """
     head, rest = text[:_MASTHEAD_CHARS], text[_MASTHEAD_CHARS:]
+    out = _stories_relined(_marks_relined(_masthead_relined(head) + rest))
+    out = re.sub(r"[ \t]*\n[ \t]*", "\n", out)
+    return re.sub(r"\n{3,}", "\n\n", out).strip("\n") if out != text else text
+
+
+def _masthead_relined(head: str) -> str:
+    """The first lines of flattened text (`relined`): the date or number ending the
+    name's line, a button's, a byline before its line, a greeting before its."""
     head = _FLAT_DATED.sub(lambda m: m[0] + "\n\n", head)
     head = _FLAT_GREETING.sub("\n\n", head)
-    out = _FLAT_STARS.sub("\n\n", head + rest)
+    head = _FLAT_BUTTON.sub(lambda m: m[0] + "\n\n", head)
+    return _FLAT_BYLINE.sub("\n\n", head)
+
+
+def _marks_relined(text: str) -> str:
+    """Flattened text (`relined`) with breaks where its marks stand."""
+    out = _FLAT_STARS.sub("\n\n", text)
     out = _FLAT_RULE.sub(_rule_relined, out)
     out = _FLAT_ADDRESS_END.sub(_address_relined, out)
     out = _FLAT_ADDRESS_START.sub("\n", out)
     out = _FLAT_LINK_ROW.sub(lambda m: f"\n\n{m[0]}\n\n", out)
     out = _FLAT_SIGNATURE.sub("\n\n", out)
+    out = _FLAT_FOOTER.sub("\n\n", out)
     out = _FLAT_SLASHED.sub(lambda m: f"\n\n{m[0]}\n\n", out)
-    out = _FLAT_CAPS.sub(_heading_relined, out)
-    out = re.sub(r"[ \t]*\n[ \t]*", "\n", out)
-    return re.sub(r"\n{3,}", "\n\n", out).strip("\n") if out != text else text
+    return _FLAT_CAPS.sub(_heading_relined, out)
+
+
+def _stories_relined(text: str) -> str:
+    """Flattened text (`relined`) with its sign-off a paragraph, each "Why it matters:"
+    too, and each story's "Title:" a line of its own when two or more open so, its
+    "…subtitle…" (Import AI's) under it."""
+    if (sign_off := _flat_sign_off(text)) is not None:
+        text = f"{text[:sign_off]}\n\n{text[sign_off:]}"
+    for m in reversed(list(_FLAT_LEAD_IN.finditer(text))):
+        if _PART_LABEL.match(m["title"].replace("’", "'")):
+            text = f"{text[: m.start()].rstrip()}\n\n{text[m.start() :]}"
+    lead_ins = [m for m in _FLAT_LEAD_IN.finditer(text) if _opens_story(m["title"])]
+    if len(lead_ins) < 2:  # one alone may be any sentence's "Note:"
+        return text
+    for m in reversed(lead_ins):
+        text = f"{text[: m.start()]}\n\n{m[0]}\n\n{text[m.end() :].lstrip()}"
+    return re.sub(r"(?<=\n)(…[^…\n]{3,200}…)\s+", "\\1\n\n", text)
+
+
+def _flat_sign_off(text: str) -> int | None:
+    """Where the editor's sign-off starts in flattened text: the first sentence of the
+    last 300 characters that signs off ("That's it for today!"), if any."""
+    starts = (m.start() for m in _FLAT_SENTENCE.finditer(text, max(0, len(text) - 299)))
+    return next((k for k in starts if _SIGN_OFF.match(text, k)), None)
+
+
+_CLAUSE_END_WORDS = {"that", "following", "the", "a", "an", "of", "to", "and", "or", "is", "are"}
+_CLAUSE_END_WORDS |= {"was", "were", "as", "by", "for", "with", "in", "on", "this", "these"}
+
+
+def _opens_story(title: str) -> bool:
+    """Whether "Title:" in flattened text may open a story: of ten words at most, with no
+    comma, not ending as a clause does ("... is the following:"), and not a label of a
+    story's part ("Why this matters:", "Read more:"), an opinion or a response."""
+    words = title.split()
+    return (
+        len(words) <= 10
+        and "," not in title
+        and words[-1].casefold() not in _CLAUSE_END_WORDS
+        and not _PART_LABEL.match(title.replace("’", "'"))
+        and not _PLAIN_OPINION.match(f"{title}:")
+        and not _OPINION.match(f"{title}: ")
+        and not _RESPONSE.match(f"{title}: ")
+    )
 
 
 def _rule_relined(m: re.Match) -> str:
@@ -1693,6 +1759,9 @@ _BUTTON = (
     r"|follow (?:us|me) on [\w. ]{1,20}|(?:powered|sent|delivered) (?:by|with|via) [\w. ]{1,20}"
     r"|update your preferences)[.!]?"
 )
+# A button in the first lines of flattened text (`relined`), before the next line's
+# capital: "View in browser Import AI 350: ...".
+_FLAT_BUTTON = re.compile(rf"(?<![\w’'])(?=[A-Z])(?i:{_BUTTON})(?= [A-Z])")
 # A row of links in flattened text (`relined`), to its last link (a button's words, or
 # one): after a sentence, or anywhere in capitals ("ADVERTISE // CAREERS // FAQ").
 _FLAT_LINK_ROW = re.compile(

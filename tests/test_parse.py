@@ -9,6 +9,7 @@ import pytest
 from audio.errors import IssueError
 from audio.model import Issue
 from audio.parse import decode_issue, load_issue, parse_text, sentences
+from audio.readers import read_blocks
 
 ISSUES = Path(__file__).resolve().parent.parent / "issues"
 
@@ -826,3 +827,30 @@ def test_a_flattened_issue_without_marks_keeps_its_text():
     assert flat.sections == () and len(flat.highlights) <= 1
     text = " ".join(flat.preamble + tuple(i.summary for i in flat.highlights))
     assert "The jagged frontier We first described" in text
+
+
+def test_a_flattened_web_page_with_title_lines_before_its_stories():
+    # Import AI's page copied as text and flattened: "Title:" after a sentence or "***"
+    # opens each story (two or more do), "…A new dataset…" is its subtitle, "Why this
+    # matters:" a part of it; the masthead's button, byline and the footer are lines of
+    # their own.
+    html = (MARKED / "import-ai-350.html").read_text(encoding="utf-8")
+    page = parse_text(html, slug="import-ai-350", fmt="html")
+    flat = parse_text(" ".join(b.text for b in read_blocks(html, "html")), slug="import-ai-350")
+    assert (flat.newsletter, flat.number, flat.title) == (
+        "Import AI",
+        350,
+        "Robots that fold laundry; a benchmark for scientific agents",
+    )
+    assert flat.preamble == page.preamble
+    assert (
+        [i.title for i in flat.highlights]
+        == [i.title for i in page.highlights]
+        == [
+            "Robots that fold laundry",
+            "A benchmark for scientific agents",
+            "Tech Tales",
+        ]
+    )
+    assert [i.summary for i in flat.highlights[:2]] == [i.summary for i in page.highlights[:2]]
+    assert flat.closing == page.closing == ("Thanks for reading!",)
