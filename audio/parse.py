@@ -1381,7 +1381,7 @@ _FLAT_ADDRESS_END = re.compile(
     rf"(?P<address>\(https?://[^\s)]+\)|(?<!\S)https?://\S+?){_FLAT_COMMENTS}\s+(?=[A-Z\"“*/])"
 )
 _FLAT_ADDRESS_START = re.compile(
-    rf"(?<=[\w?!’'\"”])\s+(?=https?://\S+{_FLAT_COMMENTS}\s+[A-Z\"“*/])"
+    rf"(?<=[\w?!’'\"”])\s+(?=https?://\S+(?<![.,;:!?]){_FLAT_COMMENTS}\s+[A-Z\"“*/])"
 )
 # "// Show HN Show HN: A tiny ...": a heading after "//", of a word and one in capitals.
 _FLAT_SLASHED = re.compile(r"(?<!\S)// [A-Z][\w’'&-]*(?: [A-Z][A-Z0-9]+)?(?= [A-Z0-9\"“])")
