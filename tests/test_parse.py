@@ -8,7 +8,7 @@ import pytest
 
 from audio.errors import IssueError
 from audio.model import Issue
-from audio.parse import decode_issue, load_issue, parse_text, sentences
+from audio.parse import decode_issue, load_issue, parse_text, relined, sentences
 from audio.readers import read_blocks
 
 ISSUES = Path(__file__).resolve().parent.parent / "issues"
@@ -854,3 +854,22 @@ def test_a_flattened_web_page_with_title_lines_before_its_stories():
     )
     assert [i.summary for i in flat.highlights[:2]] == [i.summary for i in page.highlights[:2]]
     assert flat.closing == page.closing == ("Thanks for reading!",)
+
+
+def test_relining_leaves_prose_alone():
+    # A sentence's "... is the following:", an opinion, a part's label and an address
+    # ending a sentence are not where lines were: flattened prose stays one text.
+    prose = (
+        "The pattern this analogy is meant to show is the following: In any imperfect "
+        "search a feedback loop can appear, as described at https://example.com/a. The "
+        "ball rolls down the hill. Rohin's opinion: I think this is worth spelling out. "
+        "Why it matters: Searches are everywhere. Notably, they discover that: Agents "
+        "overfit. "
+    ) * 3
+    lines = relined(prose)
+    assert "\nhttps" not in lines
+    for kept in ("is the following: In any", "Rohin's opinion: I think", "that: Agents"):
+        assert kept in lines
+    issue = parse_text(prose, slug="notes-3")
+    assert issue.sections == () and len(issue.highlights) <= 1
+    assert "is the following: In any imperfect search" in " ".join(issue.preamble)
