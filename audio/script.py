@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from audio.fsutil import slugify
@@ -342,9 +342,124 @@ def spoken_citation(citation: str) -> str:
 
 
 def _compile(citation: str | Callable[[re.Match[str]], str]) -> tuple:
-    return tuple((re.compile(p, re.MULTILINE), citation if p == CITATION else r) for p, r in SPOKEN)
+    """(pattern, replacement, guards) of each rule in SPOKEN (`_guard`)."""
+    table = []
+    for p, r in SPOKEN:
+        pattern = re.compile(p, re.MULTILINE)
+        table.append((pattern, citation if p == CITATION else r, _GUARDS[p]))
+    return tuple(table)
 
 
+def _guard(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...]:
+    """Patterns each of which every match of `pattern` matches a piece of (the two
+    rarest of the literals, runs of literals and classes it must match), so that text
+    without one of them is known to be left as it is without running the rule: a rule's
+    scan costs many times a guard's. () when the parse of `pattern` shows none, or only
+    common characters (white space, any letter).
+
+    >>> [g.pattern for g in _guard(re.compile(r"(?<![\\w.])(\\d+)[kK]\\b"))]
+    ['[kK]', '[\\\\d]']
+    >>> [g.pattern for g in _guard(re.compile(r"\\s*(?:\\.\\.\\.|…)\\s*"))]
+    ['\\\\.\\\\.\\\\.|…']
+    >>> _guard(re.compile(r"\\s+")), _guard(re.compile(r"[^<>]+"))
+    ((), ())
+    """
+    try:  # Python's own parser of regular expressions, internal: at worst, no guard
+        from re import _parser
+
+        found = _candidates(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:  # a change in the internals only costs speed
+        return ()
+    rarest = sorted({(c, tuple(sources)) for c, sources in found if c < _COMMON})[:2]
+    return tuple(re.compile("|".join(sources), pattern.flags) for _, sources in rarest)
+
+
+# How common a character is in an issue's text, for `_guard` to pick the rarest that a
+# rule needs: white space everywhere, a letter often, a digit less, other characters
+# (punctuation, symbols, letters beyond ASCII) seldom. A guard this common is none.
+_COMMON = 1000
+_CATEGORY_SOURCE = {"CATEGORY_DIGIT": (r"\d", 100), "CATEGORY_SPACE": (r"\s", _COMMON)}
+_CATEGORY_SOURCE |= {"CATEGORY_WORD": (r"\w", _COMMON)}
+
+
+def _commonness(first: int, last: int) -> int:
+    """How common the characters `first` to `last` (code points) are, together."""
+    ascii_range = range(first, min(last, 0x7F) + 1)
+    return sum(
+        _COMMON if chr(c).isspace() else 30 if chr(c).isalpha() else 10 if chr(c).isdigit() else 3
+        for c in ascii_range
+    )
+
+
+def _candidates(items: list) -> list[tuple[int, list[str]]]:
+    """(commonness, sources) of each element that a sequence of parsed pattern items
+    must match: a run of literals ("min"), a character's class (a literal, a class, a
+    group or a repeat of at least once of such), or alternatives that each are."""
+    found = [*_literal_runs(items), *(_needed_one(str(op), arg) for op, arg in items)]
+    return [f for f in found if f is not None]
+
+
+def _needed(items: list) -> tuple[int, list[str]] | None:
+    """The rarest of `_candidates`, or None."""
+    return min(_candidates(items), key=lambda found: found[0], default=None)
+
+
+def _literal_runs(items: list) -> Iterator[tuple[int, list[str]]]:
+    """Each run of two or more literals in a sequence, rarer than any of its characters."""
+    run: list[int] = []
+    for op, arg in [*items, (None, None)]:
+        if str(op) == "LITERAL":
+            run.append(arg)
+            continue
+        if len(run) >= 2:
+            source = "".join(re.escape(chr(c)) for c in run)
+            yield min(_commonness(c, c) for c in run) // 10, [source]
+        run = []
+
+
+def _needed_one(op: str, arg) -> tuple[int, list[str]] | None:
+    """(commonness, sources) of what one parsed item must match, or None."""
+    if op == "LITERAL":
+        return _commonness(arg, arg), [re.escape(chr(arg))]
+    if op == "IN":
+        return _class_source(arg)
+    if op == "SUBPATTERN":
+        _, add_flags, del_flags, items = arg
+        return None if add_flags or del_flags else _needed(items)  # "(?i:...)": none
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        least, _, items = arg
+        return _needed(items) if least >= 1 else None
+    if op == "BRANCH":
+        each = [_needed(items) for items in arg[1]]
+        if any(found is None for found in each):
+            return None
+        return sum(found[0] for found in each), [src for found in each for src in found[1]]
+    return None  # anchors, lookarounds, references, any character
+
+
+def _class_source(items: list) -> tuple[int, list[str]] | None:
+    """(commonness, [source]) of a parsed character class, as `_needed` returns it; None
+    for a negated class (as common as any)."""
+    parts, commonness = [], 0
+    for op, arg in items:
+        op = str(op)
+        if op == "LITERAL":
+            parts.append(re.escape(chr(arg)))
+            commonness += _commonness(arg, arg)
+        elif op == "RANGE":
+            parts.append(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
+            commonness += _commonness(*arg)
+        elif op == "CATEGORY" and str(arg) in _CATEGORY_SOURCE:
+            source, common = _CATEGORY_SOURCE[str(arg)]
+            parts.append(source)
+            commonness += common
+        else:  # NEGATE, and categories that are negations
+            return None
+    return commonness, [f"[{''.join(parts)}]"]
+
+
+# The guards of each rule, made once for both tables.
+_GUARDS = {p: _guard(re.compile(p, re.MULTILINE)) for p, _ in SPOKEN}
 # The compiled table for each value of the `citations` setting.
 _SPOKEN = {
     "drop": _compile(""),
@@ -369,8 +484,9 @@ def to_speech(text: str, *, citations: str = "drop") -> str:
         raise ValueError(f"citations must be one of {CITATION_MODES}, not {citations!r}") from None
     paragraphs = []
     for paragraph in re.split(r"\n\s*\n", text):
-        for pattern, replacement in table:
-            paragraph = pattern.sub(replacement, paragraph)
+        for pattern, replacement, guards in table:
+            if all(guard.search(paragraph) for guard in guards):
+                paragraph = pattern.sub(replacement, paragraph)
         paragraph = paragraph.strip(" ,;:")
         if paragraph:
             paragraphs.append(paragraph)

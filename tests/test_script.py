@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from audio import script
 from audio.config import Config
 from audio.parse import load_issue, parse_text
 from audio.script import (
@@ -451,3 +453,45 @@ def test_an_acronyms_plural_is_heard_at_the_end_of_a_clause():
             0
         ].script
     )
+
+
+def _guard_corpus() -> list[str]:
+    """Paragraphs of every issue and script in the tests' data, and random mixes of
+    what the spoken forms rewrite."""
+    root = Path(__file__).resolve().parent
+    files = [
+        *ISSUES.glob("*.txt"),
+        *(root / "data").rglob("*.*"),
+        *(root / "golden").rglob("*.txt"),
+    ]
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in files if p.is_file()]
+    paragraphs = [q for t in texts for q in re.split(r"\n\s*\n", t)]
+    pieces = [
+        *"aZ 09.,;:!?-–—/$€£%&_*#~<>|()[]{}\"'’“”…→×≈≠⁰²⁻•\n",
+        *("e.g.", "et al.", "https://x.y/z", "www.a.b", "(AN #12)", "1990s", "5:00pm"),
+        *("v1.2.3", "$3B", "€2.50", "10-20%", "FLOP/s", "w/", "h/t", "Q: ", "r/rust"),
+        *("Fig. 3", "24/7", " > ", "~1", "km/h", "-2.6%", "1e-5", "x^2", "x_{i}", "😀"),
+        *("2024-03-04", "Mar 04", "<b>", "[1]", "*|MC:X|*", "[Paper]", "C#", "No. 5"),
+    ]
+    rng = random.Random(5)
+    mixes = ["".join(rng.choice(pieces) for _ in range(rng.randrange(5, 80))) for _ in range(800)]
+    return paragraphs + mixes
+
+
+def test_the_spoken_forms_skip_only_text_they_cannot_change():
+    # Each rule runs only on text that has what every match of it needs (its guards,
+    # from the rule's pattern): the same speech as running every rule everywhere.
+    corpus = _guard_corpus()
+    guarded = sum(bool(guards) for guards in script._GUARDS.values())
+    assert guarded >= 0.9 * len(script.SPOKEN)  # Python's parser still reads them
+    for source, guards in script._GUARDS.items():
+        pattern = re.compile(source, re.MULTILINE)
+        for text in corpus:
+            if pattern.search(text):
+                assert all(g.search(text) for g in guards), (source, text)
+    unguarded = {mode: tuple((p, r, ()) for p, r, _ in t) for mode, t in script._SPOKEN.items()}
+    for mode in CITATION_MODES:
+        fast = [to_speech(text, citations=mode) for text in corpus]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(script, "_SPOKEN", unguarded)
+            assert [to_speech(text, citations=mode) for text in corpus] == fast
