@@ -35,7 +35,6 @@ from pathlib import Path
 from audio import speech, stitch
 from audio.errors import EngineError
 from audio.model import Part
-from audio.script import voice_parts
 from audio.store import Rendition, Store, segment_key
 from audio.workers import default_jobs, take_preforked, worker_context
 
@@ -107,7 +106,13 @@ def render_one(job: RenderJob) -> Part:
 
 def _runs(text: str, r: Rendition) -> tuple[tuple[str, str], ...]:
     """A segment's text as (role, text) runs: opinions apart when they have their own voice."""
-    return voice_parts(text) if r.opinion_voice else (("narrator", text.strip()),)
+    if not r.opinion_voice:
+        return (("narrator", text.strip()),)
+    # Imported here: the planning process splits the runs (`piece_jobs`), so a worker
+    # does without the script module and its rules.
+    from audio.script import voice_parts
+
+    return voice_parts(text)
 
 
 def _voiced_parts(
