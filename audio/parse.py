@@ -1433,8 +1433,9 @@ def relined(text: str) -> str:
 
 
 def _masthead_relined(head: str) -> str:
-    """The first lines of flattened text (`relined`): the date or number ending the
-    name's line, a button's, a byline before its line, a greeting before its."""
+    """The first lines of flattened text (`relined`), with breaks after the date or
+    number that ends the name's line and after a button, and before a byline and a
+    greeting."""
     head = _FLAT_DATED.sub(lambda m: m[0] + "\n\n", head)
     head = _FLAT_GREETING.sub("\n\n", head)
     head = _FLAT_BUTTON.sub(lambda m: m[0] + "\n\n", head)
