@@ -395,7 +395,7 @@ def _candidates(items: list) -> list[tuple[int, list[str]]]:
     """(commonness, sources) of each element that a sequence of parsed pattern items
     must match: a run of literals ("min"), a character's class (a literal, a class, a
     group or a repeat of at least once of such), or alternatives that each are."""
-    found = [*_literal_runs(items), *(_needed_one(str(op), arg) for op, arg in items)]
+    found = [*_literal_runs(items), *(_needed_one(_name(op), arg) for op, arg in items)]
     return [f for f in found if f is not None]
 
 
@@ -404,11 +404,16 @@ def _needed(items: list) -> tuple[int, list[str]] | None:
     return min(_candidates(items), key=lambda found: found[0], default=None)
 
 
+def _name(constant: object) -> str:
+    """The name of one of the parser's constants ("LITERAL", "CATEGORY_DIGIT")."""
+    return getattr(constant, "name", str(constant))
+
+
 def _literal_runs(items: list) -> Iterator[tuple[int, list[str]]]:
     """Each run of two or more literals in a sequence, rarer than any of its characters."""
     run: list[int] = []
     for op, arg in [*items, (None, None)]:
-        if str(op) == "LITERAL":
+        if _name(op) == "LITERAL":
             run.append(arg)
             continue
         if len(run) >= 2:
@@ -442,15 +447,15 @@ def _class_source(items: list) -> tuple[int, list[str]] | None:
     for a negated class (as common as any)."""
     parts, commonness = [], 0
     for op, arg in items:
-        op = str(op)
+        op = _name(op)
         if op == "LITERAL":
             parts.append(re.escape(chr(arg)))
             commonness += _commonness(arg, arg)
         elif op == "RANGE":
             parts.append(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
             commonness += _commonness(*arg)
-        elif op == "CATEGORY" and str(arg) in _CATEGORY_SOURCE:
-            source, common = _CATEGORY_SOURCE[str(arg)]
+        elif op == "CATEGORY" and _name(arg) in _CATEGORY_SOURCE:
+            source, common = _CATEGORY_SOURCE[_name(arg)]
             parts.append(source)
             commonness += common
         else:  # NEGATE, and categories that are negations
