@@ -1404,7 +1404,8 @@ _FLAT_LEAD_IN = re.compile(
 # A heading in capitals at a sentence's start, as `_FLAT_HEADING` but of up to 8 words
 # ("OTHER PROGRESS IN AI UNSUPERVISED LEARNING", a section and a subsection).
 _FLAT_CAPS = re.compile(
-    r"(?:(?<=[.!?:] )|^)(?P<head>(?:[A-Z][A-Z&'’-]+ ){0,7}[A-Z][A-Z&'’-]+)(?= [A-Z0-9\"“])"
+    r"(?:(?<=[.!?:] )|^)(?P<head>(?:[A-Z][A-Z&'’-]+ ){0,7}[A-Z][A-Z&'’-]+)(?= [A-Z0-9\"“]|\n)",
+    re.MULTILINE,
 )
 
 
