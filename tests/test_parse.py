@@ -873,3 +873,15 @@ def test_relining_leaves_prose_alone():
     issue = parse_text(prose, slug="notes-3")
     assert issue.sections == () and len(issue.highlights) <= 1
     assert "is the following: In any imperfect search" in " ".join(issue.preamble)
+
+
+def test_relining_keeps_a_heading_in_capitals_whole_before_a_rule():
+    lines = relined("It ended. OTHER PROGRESS IN AI ========== DEEP LEARNING ---------- Nets.")
+    assert lines.split("\n\n") == [
+        "It ended.",
+        "OTHER PROGRESS IN AI",
+        "==========",
+        "DEEP LEARNING",
+        "----------",
+        "Nets.",
+    ]
