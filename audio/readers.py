@@ -226,6 +226,8 @@ def _looks_standalone(line: str) -> bool:
 # --------------------------------------------------------------------------- markdown
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# A "# ..." line with more text than this is a paragraph (a file flattened to one line).
+_MAX_HEADING_CHARS = 300
 _MD_SETEXT = re.compile(r"^(=+|-+)\s*$")
 _MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _MD_FENCE = re.compile(r"^(`{3,}|~{3,})")
@@ -300,7 +302,8 @@ def read_markdown(text: str) -> list[Block]:
             flush()
             block = _markdown_inline(heading.group(2))
             if block.text:
-                blocks.append(Block(block.text, len(heading.group(1)), block.links))
+                level = len(heading.group(1)) if len(block.text) <= _MAX_HEADING_CHARS else None
+                blocks.append(Block(block.text, level, block.links))
         elif paragraph and len(paragraph) == 1 and _MD_SETEXT.match(stripped) and i > 0:
             block = _markdown_inline(paragraph[0])
             paragraph.clear()

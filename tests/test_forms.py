@@ -1038,3 +1038,14 @@ def test_a_table_right_under_a_heading_is_no_list_of_news():
     (results,) = parse_text(text, slug="notes-2", fmt="markdown").sections
     assert len(results.items) == 1  # the table, read a row at a time, as one item's text
     assert results.items[0].summary.count("\n\n") >= 1
+
+
+def test_a_markdown_file_flattened_to_one_line_is_read_not_rejected():
+    # Its one line opens with "# ", but a heading of 2,000 characters is a paragraph:
+    # the issue is read in order, not refused as having "no text to read aloud".
+    flat = " ".join((MARKED_DIR / "weekly-ai-017.md").read_text(encoding="utf-8").split())
+    ((block,),) = [read_markdown(flat)]
+    assert block.level is None and block.text.startswith("Weekly AI #17 — March 3, 2025")
+    issue = parse_text(flat, slug="weekly-ai-017", fmt="markdown")
+    assert "The authors train 400+ models" in " ".join(issue.preamble)
+    assert read_markdown("# " + "word " * 59 + "end")[0].level == 1  # 300 characters
