@@ -1462,15 +1462,26 @@ def _stories_relined(text: str) -> str:
     "…subtitle…" (Import AI's) under it."""
     if (sign_off := _flat_sign_off(text)) is not None:
         text = f"{text[:sign_off]}\n\n{text[sign_off:]}"
-    for m in reversed(list(_FLAT_LEAD_IN.finditer(text))):
-        if _PART_LABEL.match(m["title"].replace("’", "'")):
-            text = f"{text[: m.start()].rstrip()}\n\n{text[m.start() :]}"
-    lead_ins = [m for m in _FLAT_LEAD_IN.finditer(text) if _opens_story(m["title"])]
-    if len(lead_ins) < 2:  # one alone may be any sentence's "Note:"
-        return text
-    for m in reversed(lead_ins):
-        text = f"{text[: m.start()]}\n\n{m[0]}\n\n{text[m.end() :].lstrip()}"
-    return re.sub(r"(?<=\n)(…[^…\n]{3,200}…)\s+", "\\1\n\n", text)
+    text = _FLAT_LEAD_IN.sub(_part_relined, text)
+    if sum(_opens_story(m["title"]) for m in _FLAT_LEAD_IN.finditer(text)) < 2:
+        return text  # one alone may be any sentence's "Note:"
+    text = _FLAT_LEAD_IN.sub(_story_relined, text)
+    return re.sub(r"(?<=\n)[ \t]*(…[^…\n]{3,200}…)\s+", "\\1\n\n", text)
+
+
+def _part_relined(m: re.Match) -> str:
+    """A story's part's "Label:" ("Why it matters:") starting a paragraph."""
+    return f"\n\n{m[0]}" if _part_label(m["title"]) else m[0]
+
+
+def _story_relined(m: re.Match) -> str:
+    """A story's "Title:" on a line of its own."""
+    return f"\n\n{m[0]}\n\n" if _opens_story(m["title"]) else m[0]
+
+
+def _part_label(title: str) -> bool:
+    """Whether a "Title:" labels a story's part ("Why it matters:")."""
+    return bool(_PART_LABEL.match(title.replace("’", "'")))
 
 
 def _flat_sign_off(text: str) -> int | None:
@@ -1493,7 +1504,7 @@ def _opens_story(title: str) -> bool:
         len(words) <= 10
         and "," not in title
         and words[-1].casefold() not in _CLAUSE_END_WORDS
-        and not _PART_LABEL.match(title.replace("’", "'"))
+        and not _part_label(title)
         and not _PLAIN_OPINION.match(f"{title}:")
         and not _OPINION.match(f"{title}: ")
         and not _RESPONSE.match(f"{title}: ")
