@@ -1511,10 +1511,16 @@ def _opens_story(title: str) -> bool:
     )
 
 
+def _line_before(m: re.Match, most: int) -> str:
+    """The text before a match on its line, or the last `most` characters of it."""
+    window = m.string[max(0, m.start() - most) : m.start()]
+    return window[window.rfind("\n") + 1 :]
+
+
 def _rule_relined(m: re.Match) -> str:
     """A rule in flattened text on a line of its own: under a heading's short line (as
     its underline), else after a blank line."""
-    line = m.string[m.string.rfind("\n", 0, m.start()) + 1 : m.start()].strip()
+    line = _line_before(m, 61).strip()
     underline = line and len(line) <= 60 and not line.endswith((".", "!", "?"))
     before = "\n" if underline else "\n\n"
     return f"{before}{m[1]}\n\n"
@@ -1524,8 +1530,8 @@ def _address_relined(m: re.Match) -> str:
     """A link's address ending a line in flattened text, and the break after it: a
     paragraph's after a bare address (under its title) or a button's ("View this email
     in your browser (https://...)"), else a line's (the text under the title follows)."""
-    line = m.string[m.string.rfind("\n", 0, m.start()) + 1 : m.start()].strip(" *")
-    button = re.fullmatch(_BUTTON, line, re.IGNORECASE)
+    line = _line_before(m, 100).strip(" *")
+    button = len(line) < 100 and re.fullmatch(_BUTTON, line, re.IGNORECASE)
     return m[0].rstrip() + ("\n" if m[0][0] == "(" and not button else "\n\n")
 
 
