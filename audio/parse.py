@@ -521,12 +521,25 @@ def _split_run_in_title(block: Block) -> list[Block]:
     if not m:
         named = _RUN_IN_NAME.match(block.text) or _RUN_IN_DATED.match(block.text)
         if named:
-            return [Block(named.group()), Block(block.text[named.end() :].strip())]
+            rest = Block(block.text[named.end() :].strip())
+            return [*(Block(line) for line in _masthead_lines(named.group())), rest]
         return [block]
     end = _TITLE_END.search(block.text, m.start("title"), m.start("title") + 300)
     if not end:
         return [block]
     return [Block(block.text[: end.start()].strip()), Block(block.text[end.end() :].strip())]
+
+
+def _masthead_lines(line: str) -> list[str]:
+    """A flattened title line as the lines it was: "TLDR Together With Rokt TLDR
+    2026-04-23" is the name, its sponsor's line, and the name with the date (the name
+    before a sponsor's line and again after it)."""
+    sponsor = _SPONSOR_LINE.search(line)
+    name = line[: sponsor.start()].strip() if sponsor else ""
+    again = line.find(f" {name} ", sponsor.end()) if name else -1
+    if again < 0:
+        return [line]
+    return [name, line[sponsor.start() : again].strip(), line[again:].strip()]
 
 
 def _newsletter_from_text(blocks: Sequence[Block]) -> str | None:

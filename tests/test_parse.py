@@ -885,3 +885,31 @@ def test_relining_keeps_a_heading_in_capitals_whole_before_a_rule():
         "----------",
         "Nets.",
     ]
+
+
+def test_a_flattened_masthead_with_a_sponsor_line_between_the_names():
+    # TLDR's page as text, flattened: "TLDR Together With Rokt TLDR 2026-04-23 ...".
+    # The name stands before the sponsor's line and again, with the date, after it; so
+    # the newsletter is TLDR, and its known section names split the rest.
+    name = "tldr-2026-04-23.txt"
+    lined = load_issue(MARKED / name)
+    flat = parse_text(_flattened(name), slug=name.removesuffix(".txt"))
+    assert (
+        (flat.newsletter, flat.title)
+        == (lined.newsletter, lined.title)
+        == (
+            "TLDR",
+            "April 23, 2026",
+        )
+    )
+    assert flat.preamble[0] == "Together With Rokt"
+    chapters = [s.name for s in lined.sections if s.items]  # not the sponsor's "Get your guide"
+    assert (
+        [s.name for s in flat.sections]
+        == chapters
+        == [
+            "Big Tech & Startups",
+            "Science & Futuristic Technology",
+            "Quick Links",
+        ]
+    )
