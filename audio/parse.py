@@ -521,13 +521,24 @@ def _split_run_in_title(block: Block) -> list[Block]:
     if not m:
         named = _RUN_IN_NAME.match(block.text) or _RUN_IN_DATED.match(block.text)
         if named:
-            rest = Block(block.text[named.end() :].strip())
-            return [*(Block(line) for line in _masthead_lines(named.group())), rest]
+            masthead = [Block(line) for line in _masthead_lines(named.group())]
+            rest = block.text[named.end() :].strip()
+            if subtitle := _EMOJI_SUBTITLE.match(rest):  # TLDR's "Google TPU v8 ⚡, ..."
+                masthead.append(Block(subtitle[1]))
+                rest = rest[subtitle.end() :]
+            return [*masthead, Block(rest)]
         return [block]
     end = _TITLE_END.search(block.text, m.start("title"), m.start("title") + 300)
     if not end:
         return [block]
     return [Block(block.text[: end.start()].strip()), Block(block.text[end.end() :].strip())]
+
+
+# A subtitle of phrases that each end with an emoji, before a capital: "Google TPU v8 ⚡,
+# Tesla's research fab 🏭, AI-native interviews 💼 AI is compressing ...".
+_EMOJI = r"[\U0001F000-\U0001FAFF\u2600-\u27BF]\uFE0F?"
+_EMOJI_PHRASE = rf"[^.!?\n]{{1,80}}? {_EMOJI}"
+_EMOJI_SUBTITLE = re.compile(rf"((?:{_EMOJI_PHRASE}, )+{_EMOJI_PHRASE})\s+(?=[A-Z])")
 
 
 def _masthead_lines(line: str) -> list[str]:

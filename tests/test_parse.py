@@ -902,7 +902,18 @@ def test_a_flattened_masthead_with_a_sponsor_line_between_the_names():
             "April 23, 2026",
         )
     )
-    assert flat.preamble[0] == "Together With Rokt"
+    # The subtitle of phrases ending with emoji is the introduction's, not run into the
+    # first story's title.
+    assert flat.preamble == lined.preamble
+    assert flat.preamble[:2] == (
+        "Together With Rokt",
+        "Google TPU v8 ⚡, Tesla's research fab 🏭, AI-native interviews 💼",
+    )
+    assert (
+        [i.title for i in flat.highlights]
+        == [i.title for i in lined.highlights]
+        == ["AI is compressing the path to purchase (Sponsor)"]
+    )
     chapters = [s.name for s in lined.sections if s.items]  # not the sponsor's "Get your guide"
     assert (
         [s.name for s in flat.sections]
