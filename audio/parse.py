@@ -30,7 +30,7 @@ from audio.errors import IssueError
 from audio.fsutil import slugify
 from audio.model import Issue, Item, Link, Opinion, Section, Subsection
 from audio.readers import Block, Format, detect_format, read_blocks, squash
-from audio.script import written_dates
+from audio.script import EMOJI, written_dates
 
 # --------------------------------------------------------------------------- patterns
 
@@ -536,8 +536,7 @@ def _split_run_in_title(block: Block) -> list[Block]:
 
 # A subtitle of phrases that each end with an emoji, before a capital: "Google TPU v8 ⚡,
 # Tesla's research fab 🏭, AI-native interviews 💼 AI is compressing ...".
-_EMOJI = r"[\U0001F000-\U0001FAFF\u2600-\u27BF]\uFE0F?"
-_EMOJI_PHRASE = rf"[^.!?\n]{{1,80}}? {_EMOJI}"
+_EMOJI_PHRASE = rf"[^.!?\n]{{1,80}}? {EMOJI}+"
 _EMOJI_SUBTITLE = re.compile(rf"((?:{_EMOJI_PHRASE}, )+{_EMOJI_PHRASE})\s+(?=[A-Z])")
 
 

@@ -26,6 +26,9 @@ CITATION = r"\s*\(\s*(?:AN|MLSN)\s*#\s*\d+\s*(?:,\s*(?:AN|MLSN)?\s*#\s*\d+\s*)*\
 NEWSLETTERS = {"AN": "Alignment Newsletter", "MLSN": "ML Safety Newsletter"}
 
 
+# A pictograph (emoji, dingbat, shape, ™, ®) or what joins or varies one: not read.
+EMOJI = r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u25A0-\u25FF\u2122\u00AE\uFE0F\u200D]"
+
 # A date as ISO 8601 writes it: 2024-03-04.
 ISO_DATE = r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b"
 
@@ -270,7 +273,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bEq\.(?=\s*\(?\d)", "Equation"),
     (r"\bSec\.(?=\s*\d)", "Section"),
     # emoji and symbols (espeak-ng says "party popper", "black small square", "trade mark")
-    (r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u25A0-\u25FF\u2122\u00AE\uFE0F\u200D]+", ""),
+    (rf"{EMOJI}+", ""),
     # $4.40, €0.50, £2.99 (not $1.10 million)
     (
         r"([$€£])\s?(\d[\d,]*)\.(\d\d)(?![\d.]|\s?(?:million|billion|trillion|thousand)\b)",
