@@ -516,7 +516,8 @@ _RUN_IN_DATED = re.compile(rf"(?P<name>[A-Z][\w .&'’-]{{1,40}}?)[\s,:|·\-–�
 def _split_run_in_title(block: Block) -> list[Block]:
     """ "[AN #99]: Title Link post Find all ..." flattened: the title line and the rest
     ("Last Week in AI #211 Welcome back! ...": the name and number, and the rest; "TLDR
-    AI 2025-06-03 Together with ...": the name and date, and the rest)."""
+    AI 2025-06-03 Together with ...": the name and date, and the rest; a sponsor's line
+    inside the title line and a subtitle after it are lines of their own)."""
     m = _TITLE_LINE.match(block.text[:400])
     if not m:
         named = _RUN_IN_NAME.match(block.text) or _RUN_IN_DATED.match(block.text)
