@@ -1303,13 +1303,21 @@ def _events_label_form(
     yield from _sections_from_other_blocks(events)
 
 
-# In text flattened to one line: a heading in capitals at a sentence's start, before a
-# word with a capital ("... 4 new AI tools. LATEST DEVELOPMENTS OPENAI GPT-4.5 comes");
-# the label of a story's part ("The details: ..."); a sentence.
+# In text flattened to one line: a heading in capitals at a sentence's or a line's
+# start, of up to 8 words, before a word with a capital or the line's end ("... 4 new
+# AI tools. LATEST DEVELOPMENTS OPENAI GPT-4.5 comes"; "OTHER PROGRESS IN AI
+# UNSUPERVISED LEARNING", a section and a subsection); a sentence.
 _FLAT_HEADING = re.compile(
-    r"(?:(?<=[.!?:] )|^)(?P<head>(?:[A-Z][A-Z&'’-]+ ){0,4}[A-Z][A-Z&'’-]+)(?= [A-Z0-9\"“])"
+    r"(?:(?<=[.!?:] )|^)(?P<head>(?:[A-Z][A-Z&'’-]+ ){0,7}[A-Z][A-Z&'’-]+)(?= [A-Z0-9\"“]|\n)",
+    re.MULTILINE,
 )
 _FLAT_SENTENCE = re.compile(r"(?:(?<=[.!?] )|^)[A-Z\"“]")
+
+
+def _caps_heading(words: str) -> bool:
+    """Whether a run of words in capitals may be a heading: four letters or more, and
+    mostly letters (not a market's "S&P 5,849.72")."""
+    return sum(c.isalpha() for c in words) >= 4 and _mostly_letters(words)
 
 
 # Words that end a heading's name, not begin the next one's ("LATEST DEVELOPMENTS").
@@ -1353,11 +1361,7 @@ def _unflatten(text: str) -> tuple[list[Block], set[int]] | None:
     and the first label of the story's parts), each labelled part ("The details: ...",
     a label that recurs), and the editor's sign-off; with the indexes of the titles.
     None unless it has two headings and four labelled parts."""
-    heads = [
-        m
-        for m in _FLAT_HEADING.finditer(text)
-        if sum(c.isalpha() for c in m["head"]) >= 4 and _mostly_letters(m["head"])
-    ]
+    heads = [m for m in _FLAT_HEADING.finditer(text) if _caps_heading(m["head"])]
     recurring = _recurring_flat_labels(text)
     if len(heads) < 2 or len(recurring) < 4:
         return None
@@ -1425,12 +1429,6 @@ _MASTHEAD_CHARS = 400
 _FLAT_LEAD_IN = re.compile(
     r"(?:(?<=[.!?…)] )|(?<=\n))(?P<title>[A-Z][^.!?:\n]{2,99}[^\s.!?:\d]):(?= […A-Z\"“])"
 )
-# A heading in capitals at a sentence's start, as `_FLAT_HEADING` but of up to 8 words
-# ("OTHER PROGRESS IN AI UNSUPERVISED LEARNING", a section and a subsection).
-_FLAT_CAPS = re.compile(
-    r"(?:(?<=[.!?:] )|^)(?P<head>(?:[A-Z][A-Z&'’-]+ ){0,7}[A-Z][A-Z&'’-]+)(?= [A-Z0-9\"“]|\n)",
-    re.MULTILINE,
-)
 
 
 def relined(text: str) -> str:
@@ -1477,7 +1475,7 @@ def _marks_relined(text: str) -> str:
     out = _FLAT_SIGNATURE.sub("\n\n", out)
     out = _FLAT_FOOTER.sub("\n\n", out)
     out = _FLAT_SLASHED.sub(lambda m: f"\n\n{m[0]}\n\n", out)
-    return _FLAT_CAPS.sub(_heading_relined, out)
+    return _FLAT_HEADING.sub(_heading_relined, out)
 
 
 def _stories_relined(text: str) -> str:
@@ -1574,7 +1572,7 @@ def _heading_relined(m: re.Match) -> str:
         or (len(words[-1]) <= 3 and words[-2] not in _JOINING_CAPS and after[2:3].islower())
     ):
         head = " ".join(words[:-1])
-    if sum(c.isalpha() for c in head) < 4 or not _mostly_letters(head):
+    if not _caps_heading(head):
         return m[0]
     return f"\n\n{head}\n\n{m[0][len(head) :].lstrip()}"
 
