@@ -494,6 +494,8 @@ def naive_main(argv: Sequence[str]) -> None:
         # audio quadratically); the naive way does not: one utterance.
         speech.split_for_speech = lambda text, limit=0: (text.strip(),)
         result["one_utterance"] = True
+    # pyttsx3's driver as it comes, which gathers the utterance's audio with `bytes +=`.
+    speech.GATHER_IN_PLACE = False
     start = time.perf_counter()
     try:
         speech.EspeakSynthesizer(voice, timeout=timeout).synthesize(text, wav)

@@ -175,11 +175,13 @@ def check_voice(name: str, setting: str | None = None) -> None:
 # What the hook below relies on in pyttsx3 2.99 (pinned exactly in pyproject.toml): the
 # engine's `proxy._driver` is the espeak driver; its bound method `_onSynth(wav,
 # numsamples, events)` is the callback it registered with `_espeak.SetSynthCallback` in
-# its __init__; and `_espeak.EVENT` carries espeak-ng's `type`, `text_position` (1-based,
-# in characters of the text passed to `save_to_file`) and `sample` (the event's offset in
-# samples from the start of that utterance's audio; `audio_position` is the same in whole
-# milliseconds). Measured with espeak-ng 1.51: a sentence event falls at the speech onset
-# after the previous sentence's pause, and the utterance's last event is at its last sample.
+# its __init__, which appends each buffer's audio to `_data_buffer` (reset to b"" for each
+# utterance) and writes that to the WAV; and `_espeak.EVENT` carries espeak-ng's `type`,
+# `text_position` (1-based, in characters of the text passed to `save_to_file`) and
+# `sample` (the event's offset in samples from the start of that utterance's audio;
+# `audio_position` is the same in whole milliseconds). Measured with espeak-ng 1.51: a
+# sentence event falls at the speech onset after the previous sentence's pause, and the
+# utterance's last event is at its last sample.
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,29 @@ class _Session:
     recorder: _Recorder
 
 
+# Whether the driver gathers an utterance's audio in a bytearray (see below); the bench's
+# naive baseline turns it off, to measure pyttsx3 as it comes.
+GATHER_IN_PLACE = True
+
+
+def _gathering_in_place(driver: Any, original: Callable[[Any, int, Any], int]) -> Callable:
+    """The driver's callback `original`, made to gather the utterance's audio in place.
+
+    The driver appends each buffer espeak-ng hands it with `self._data_buffer += ...` on
+    the bytes it resets to b"" for each utterance, which copies all the audio gathered so
+    far every time: quadratic, and half the synthesis time of a minute of speech (0.06 of
+    0.14 s, 72 buffers). Made a bytearray before the driver sees it, the same `+=`
+    appends in place, and the driver writes the same bytes to the WAV.
+    """
+
+    def callback(wav: Any, numsamples: int, events: Any) -> int:
+        if type(getattr(driver, "_data_buffer", None)) is bytes:
+            driver._data_buffer = bytearray(driver._data_buffer)
+        return original(wav, numsamples, events)
+
+    return callback
+
+
 @functools.cache
 def _engine() -> _Session:
     """This process's pyttsx3 engine, with the event recorder, kept for the process's life."""
@@ -265,6 +290,8 @@ def _engine() -> _Session:
             f"pyttsx3 {_pyttsx3_version()} is not supported: pip install pyttsx3==2.99"
         )
     recorder = _Recorder(lib)
+    if GATHER_IN_PLACE:
+        original = _gathering_in_place(driver, original)
     # Replaces the driver's registration with one that calls it (nothing is being spoken).
     lib.SetSynthCallback(recorder.wrap(original))
     # A new proxy counts as busy, so settings would wait in pyttsx3's queue and reach
@@ -276,8 +303,9 @@ def _engine() -> _Session:
 
 # --- synthesis -------------------------------------------------------------------------
 
-# The longest text spoken as one utterance (about 100 s of speech). The driver gathers an
-# utterance's audio with `bytes +=`, which is quadratic in its length: 2,350 words took
+# The longest text spoken as one utterance (about 100 s of speech). The driver as it comes
+# gathers an utterance's audio with `bytes +=`, quadratic in its length (which
+# `_gathering_in_place` now avoids; measured before that): 2,350 words took
 # 41 s as one utterance and 6 s in 3,000-character pieces, and a 6,500-word segment did not
 # finish within the timeout. 8,000 words took 18 s in 3,000-character pieces, 11 s in
 # 1,500 or 800 (espeak-ng's own time is most of that).

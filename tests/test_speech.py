@@ -23,6 +23,7 @@ from audio.speech import (
     Mark,
     Voice,
     _Event,
+    _gathering_in_place,
     _pyttsx3_version,
     _sentence_spans,
     check_engine,
@@ -305,6 +306,56 @@ def test_one_part_call_is_the_single_utterance_wav(tmp_path):
     marks = speak_parts_in_fresh_process([(TWO_PARAGRAPHS, DEFAULT)], parts)
     assert single.read_bytes() == parts.read_bytes()
     assert len(marks) == 3
+
+
+class _Driver:
+    """Gathers audio as pyttsx3's espeak driver does: `+=` on bytes reset per utterance."""
+
+    def __init__(self) -> None:
+        self._data_buffer = b""
+
+    def _onSynth(self, wav: bytes, numsamples: int, events: object) -> int:
+        self._data_buffer += wav[: 2 * numsamples]
+        return 7
+
+
+def test_gathering_in_place_appends_to_one_bytearray_per_utterance():
+    driver = _Driver()
+    callback = _gathering_in_place(driver, driver._onSynth)
+    assert callback(b"abcd", 2, None) == 7
+    gathered = driver._data_buffer
+    assert isinstance(gathered, bytearray)
+    callback(b"efgh", 1, None)
+    assert driver._data_buffer is gathered
+    assert gathered == b"abcdef"
+    driver._data_buffer = b""  # the driver's start of the next utterance
+    callback(b"ijkl", 2, None)
+    assert driver._data_buffer == b"ijkl"
+    assert driver._data_buffer is not gathered
+
+
+def speak_as_pyttsx3_gathers(text: str, out: Path, in_place: bool) -> tuple[Mark, ...]:
+    """Run in a fresh process: speak with or without `_gathering_in_place`."""
+    from audio import speech
+
+    speech.GATHER_IN_PLACE = in_place
+    return EspeakSynthesizer(DEFAULT, timeout=HANG_GUARD).synthesize_parts(((text, DEFAULT),), out)
+
+
+def test_gathering_in_place_gives_the_drivers_own_bytes(tmp_path):
+    # One utterance of over a minute: espeak-ng hands it over in some 70 buffers.
+    text = _long_text(180)[0].replace("\n\n", " ")
+    assert len(split_for_speech(text)) == 1
+    context = multiprocessing.get_context("spawn")
+    results = {}
+    for in_place in (True, False):
+        out = tmp_path / f"{in_place}.wav"
+        with context.Pool(1, maxtasksperchild=1) as pool:
+            job = pool.apply_async(speak_as_pyttsx3_gathers, (text, out, in_place))
+            marks = job.get(HANG_GUARD + 10)
+        results[in_place] = (out.read_bytes(), marks)
+    assert wav_info(tmp_path / "True.wav")[2] > 50
+    assert results[True] == results[False]
 
 
 def _long_text(words: int) -> tuple[str, int]:
