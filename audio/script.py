@@ -152,6 +152,32 @@ _UNITS = {
 _UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=True))
 
 
+# What a link's text in parentheses may say that means nothing aloud.
+_LINK_LABEL = (
+    r"(?i:links?|sources?|here|blog ?post|blog|thread|video|pdf|(?:github )?repo|website"
+    r"|tweet|press release|announcement|\d{1,3}[ -]?min(?:ute)?s?\.? read)"
+)
+
+# What "/h" and the like stand for after an amount: "$20/mo" is "20 dollars per month".
+_PER_SHORT_WORDS = {"h": "hour", "hr": "hour", "s": "second", "sec": "second"}
+_PER_SHORT_WORDS |= {"min": "minute", "wk": "week", "mo": "month", "yr": "year"}
+_PER_SHORT = "|".join(_PER_SHORT_WORDS)
+_PER_ANY = "|".join((*_PER_SHORT_WORDS, "hour", "day", "week", "month", "year", "person"))
+
+
+def _per(m: re.Match[str]) -> str:
+    """ "/mo" after an amount -> " per month", "req/s" -> "req per second"."""
+    return f"{m.groupdict().get('unit') or ''} per {_PER_SHORT_WORDS.get(m['per'], m['per'])}"
+
+
+_MONTHS = {name[:3]: name for name in calendar.month_name[1:]} | {"Sept": "September"}
+
+
+def _month(m: re.Match[str]) -> str:
+    """ "Aug. " before a day or a year -> "August "."""
+    return f"{_MONTHS[m['month']]} "
+
+
 def _alternatives(m: re.Match[str]) -> str:
     """ "methods/results" -> "methods or results"; names in capitals ("TCP/IP") as they are."""
     parts = m[0].split("/")
@@ -203,6 +229,12 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (ISO_DATE, _long_date),  # 2024-03-04: March 4, 2024
     # March 04, 2025 (espeak-ng says "zero four"): March 4, 2025
     (r"\b((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?) 0([1-9])\b", r"\1 \2"),
+    # Aug. 2, Sept. 12, Dec 2024 (espeak-ng says "og", and ends a sentence at the point)
+    (
+        r"\b(?P<month>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? "
+        r"(?=(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b(?![:.,]\d)|\d{4}\b)",
+        _month,
+    ),
     (r"(?P<base>\w+)(?P<power>[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)", _superscript),  # 10⁶, mc², model¹
     # 3e-4, 10^6, 10^{25}, 2^-10
     (
@@ -221,6 +253,10 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<![\w/.,])(?<!\bon )(\d{1,3})/(\d{1,3})(?![\w/]|[.,]\d)", _fraction),
     # a reading time, which means nothing aloud: "By Sam • 5 min read"
     (r"(?i)(?:^|\s*[•·|–—-])\s*\d{1,3}[ -]?min(?:ute)?s?\.? read\b", ""),
+    # a link's label or a reading time in parentheses, "(source)", "(4 minute read)": not
+    # read, but the end of a title or a sentence whose point flattening lost
+    (rf"(?<=\w)\s*\({_LINK_LABEL}\)(?=\s+[A-Z])", "."),
+    (rf"\s*\({_LINK_LABEL}\)", ""),
     (r"\s+[•·]\s+", ", "),  # "By Sam Lee • March 3": a pause between fields
     (rf"(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})(?![\w/])", _unit),
     (r"\bFLOPs\b", "flops"),
@@ -256,6 +292,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\band/or\b", "and or"),
     (r"\b([A-Z])/([A-Z])\b", r"\1 \2"),  # I/O, A/B testing
     (r"\s+/\s+", ", "),  # "(Leah Nylen / Bloomberg)": a pause, not "slash"
+    # $20/mo, 100 req/s, 5/day: "per month", "per second", "per day"
+    (rf"(?<=\d)/(?P<per>{_PER_ANY})\b(?![/.]\w)", _per),
+    (rf"(?<=\d )(?P<unit>[a-z]{{1,12}})/(?P<per>{_PER_SHORT})\b(?![/.]\w)", _per),
     (r"(\d\s?[A-Za-z]+)/([A-Za-z]+)\b", r"\1 per \2"),  # 20 tokens/param
     (r"\bw/o\b", "without"),
     (r"(?<![\w/])w/(?=\s)", "with"),  # coffee w/ friends

@@ -77,6 +77,32 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("about 20 tokens/param and/or less", "about 20 tokens per param and or less"),
         (
+            "GPUs at $2.10/hr, $20/mo, 5/day, 100 req/s or $10/person",
+            "GPUs at 2 dollars and 10 cents per hour, 20 dollars per month, 5 per day, "
+            "100 req per second or 10 dollars per person",
+        ),
+        # not after an amount: alternatives, a subreddit, a sarcasm mark, a score
+        (
+            "day/night, month/year, r/singularity, great idea /s, 10/10",
+            "day or night, month or year, r slash singularity, great idea /s, 10 out of 10",
+        ),
+        (
+            "from Aug. 2, 2026 to Sept. 12th, Dec 2024, Mar. 03 and Sep 30",
+            "from August 2, 2026 to September 12th, December 2024, March 3 and September 30",
+        ),
+        # a link's label or a reading time in parentheses is not read; before a capital
+        # it ends a title or a sentence whose point flattening lost
+        (
+            "Rose 20% (source). The thread (link) says the Air (4 minute read) Apple (5 min read)",
+            "Rose 20 percent. The thread says the Air. Apple",
+        ),
+        (
+            "tools (GitHub Repo) for Rust, made of paper (paper)",
+            "tools for Rust, made of paper, paper",
+        ),
+        # a name, a month not before a day or year, a time
+        ("Jan Leike in Aug. The next, Dec. 12:30", "Jan Leike in Aug. The next, Dec. 12:30"),
+        (
             "See Fig. 3, Figs. 4 and Eq. 2 in Sec. 5",
             "See Figure 3, Figures 4 and Equation 2 in Section 5",
         ),
