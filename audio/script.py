@@ -134,6 +134,14 @@ _UNITS = {
     "mins": ("minutes", "minute"),
     "hr": ("hours", "hour"),
     "hrs": ("hours", "hour"),
+    "sec": ("seconds", "second"),
+    "secs": ("seconds", "second"),
+    "wk": ("weeks", "week"),
+    "wks": ("weeks", "week"),
+    "mos": ("months", "month"),
+    "yr": ("years", "year"),
+    "yrs": ("years", "year"),
+    "bps": ("basis points", "basis point"),
     "mg": ("milligrams", "milligram"),
     "kg": ("kilograms", "kilogram"),
     "mm": ("millimeters", "millimeter"),
@@ -174,8 +182,27 @@ _MONTHS = {name[:3]: name for name in calendar.month_name[1:]} | {"Sept": "Septe
 
 
 def _month(m: re.Match[str]) -> str:
-    """ "Aug. " before a day or a year -> "August "."""
-    return f"{_MONTHS[m['month']]} "
+    """ "Aug." before a day or a year, or after a day -> "August"."""
+    return _MONTHS[m["month"]]
+
+
+_TITLES = {"Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Prof": "Professor"}
+_TITLES |= {"Sen": "Senator", "Gov": "Governor", "Rep": "Representative", "Pres": "President"}
+_TITLES |= {"Gen": "General", "Col": "Colonel", "Capt": "Captain", "Lt": "Lieutenant"}
+_TITLES |= {"Sgt": "Sergeant", "Adm": "Admiral", "Rev": "Reverend", "Mt": "Mount"}
+_TITLES |= {"Ft": "Fort", "Jr": "Junior", "Sr": "Senior"}
+_TITLE = "|".join(title for title in _TITLES if title not in ("Jr", "Sr"))
+
+
+def _title(m: re.Match[str]) -> str:
+    """ "Dr." before a name -> "Doctor", "Jr." -> "Junior"."""
+    return _TITLES[m["title"]]
+
+
+def _weekday(m: re.Match[str]) -> str:
+    """ "Mon, " before a month's day -> "Monday, "."""
+    day = next(d for d in calendar.day_name if d.startswith(m["day"]))
+    return f"{day}, "
 
 
 def _alternatives(m: re.Match[str]) -> str:
@@ -229,10 +256,22 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (ISO_DATE, _long_date),  # 2024-03-04: March 4, 2024
     # March 04, 2025 (espeak-ng says "zero four"): March 4, 2025
     (r"\b((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?) 0([1-9])\b", r"\1 \2"),
-    # Aug. 2, Sept. 12, Dec 2024 (espeak-ng says "og", and ends a sentence at the point)
+    # Mon, Dec 7: "Monday, Dec 7"
     (
-        r"\b(?P<month>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? "
-        r"(?=(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b(?![:.,]\d)|\d{4}\b)",
+        r"\b(?P<day>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?,? "
+        r"(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)",
+        _weekday,
+    ),
+    # Aug. 2, Sept. 12, Dec 2024: "August 2" (espeak-ng says "og", and ends a sentence at
+    # the point)
+    (
+        r"\b(?P<month>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+        r"(?= (?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b(?![:.,]\d)| \d{4}\b)",
+        _month,
+    ),
+    # 5 Jan 2026, 12 Sept.: "5 January 2026"
+    (
+        r"(?<=\d )(?P<month>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b(?:\.(?=\s+[\da-z]))?",
         _month,
     ),
     (r"(?P<base>\w+)(?P<power>[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)", _superscript),  # 10⁶, mc², model¹
@@ -281,7 +320,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\b([A-Za-z][\w.-]*\d)-(?=\d+[A-Za-z]*\b)", r"\1 "),
     # a range of numbers: "5-10%", "2-3 days", "8-10B" (not "1-800-555", "3.1-8B")
     (
-        r"(?<![\w.,/-])(\d+(?:\.\d+)?)-(?=\d+(?:\.\d+)?(?:\s|%|[kKMBT]\b|$|[,;:!?)]|\.(?!\d)))",
+        r"(?<![\w.,/-])(\d+(?:\.\d+)?)-(?=\d+(?:\.\d+)?(?:\s|%|[kKMBTxX]\b|$|[,;:!?)]|\.(?!\d)))",
         r"\1 to ",
     ),
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[kK]\b", r"\1 thousand"),  # 8k tokens, $200k
@@ -301,6 +340,14 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bb/c\b", "because"),
     (r"(?i)\bh/t\b", "hat tip to"),
     (r"\bAFAIK\b", "as far as I know"),
+    (r"\bYoY\b", "year over year"),
+    (r"\bQoQ\b", "quarter over quarter"),
+    (r"\bMoM\b", "month over month"),
+    # a title before a name, "Dr. Smith", "Sen. Warren" (espeak-ng ends a sentence at the
+    # point, or reads "sen"), and "Jr." or "Sr." before a word
+    (rf"\b(?P<title>{_TITLE})\.(?=\s+[A-Z])", _title),
+    (r"\bMs\b\.?(?=\s+[A-Z])", "Miz"),
+    (r"\b(?P<title>Jr|Sr)\b(?:\.(?=,|\s+\w))?", _title),
     (r"\bIMHO\b", "in my humble opinion"),
     (r"(?:^|(?<=[.!?]\s))Q:\s", "Question: "),  # an interview's "Q: ..." and "A: ..."
     (r"(?:^|(?<=\?\s))A:\s", "Answer: "),

@@ -100,6 +100,24 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "tools (GitHub Repo) for Rust, made of paper (paper)",
             "tools for Rust, made of paper, paper",
         ),
+        (
+            "Mon, Dec 7 and Tues. Jan. 5, on 5 Jan 2026 and 12 Sept. The end",
+            "Monday, December 7 and Tuesday, January 5, on 5 January 2026 and 12 September. "
+            "The end",
+        ),
+        (
+            "Dr. Smith met Sen. Warren, Gov. Newsom, Ms Lee and Mrs. Jones",
+            "Doctor Smith met Senator Warren, Governor Newsom, Miz Lee and Missus Jones",
+        ),
+        (
+            "King Jr. Day, King Jr., a Sr. Engineer, he was a Jr.",
+            "King Junior Day, King Junior, a Senior Engineer, he was a Junior.",
+        ),
+        (
+            "up 25 bps YoY, 3% MoM, 2% QoQ, a 3-4x speedup in 2 wks, 3 yrs, 6 mos or 30 secs",
+            "up 25 basis points year over year, 3 percent month over month, 2 percent quarter "
+            "over quarter, a 3 to 4 times speedup in 2 weeks, 3 years, 6 months or 30 seconds",
+        ),
         # a name, a month not before a day or year, a time
         ("Jan Leike in Aug. The next, Dec. 12:30", "Jan Leike in Aug. The next, Dec. 12:30"),
         (
