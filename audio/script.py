@@ -316,12 +316,18 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         r"\2 to \1",
     ),
     (r"(\d(?:bn|[kKMBT])?)\s*[–—]\s*(?=[$€£]?\d)", r"\1 to "),  # 2019–2020, 5B–500B
+    (r"\b([QH]\d)\s*[–—-]\s*(?=[QH]\d\b)", r"\1 to "),  # Q1–Q3: "Q1 to Q3"
     # a name's version and size: "Llama-3.1-8B", "Qwen2.5-72B" (espeak-ng says "dash")
     (r"\b([A-Za-z][\w.-]*\d)-(?=\d+[A-Za-z]*\b)", r"\1 "),
     # a range of numbers: "5-10%", "2-3 days", "8-10B" (not "1-800-555", "3.1-8B")
     (
         r"(?<![\w.,/-])(\d+(?:\.\d+)?)-(?=\d+(?:\.\d+)?(?:\s|%|[kKMBTxX]\b|$|[,;:!?)]|\.(?!\d)))",
         r"\1 to ",
+    ),
+    # 4K video: a resolution, not 4 thousand
+    (
+        r"\b([48])K(?=\s+(?:video|display|resolution|TVs?|screens?|monitors?|HDR|footage)\b)",
+        r"\1 K",
     ),
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[kK]\b", r"\1 thousand"),  # 8k tokens, $200k
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:M|\s?mn)\b", r"\1 million"),  # 70M parameters
@@ -616,6 +622,7 @@ ENGINE_LEXICON = (
     ("AISI", "A.I.S.I"),
     ("CAIS", "C.A.I.S"),
     ("CIRL", "C.I.R.L"),
+    ("ET", "E.T"),  # Eastern Time, which after "10 AM" it reads "et"
     ("EMNLP", "E.M.N.L.P"),
     ("FLI", "F.L.I"),
     ("ICCV", "I.C.C.V"),
