@@ -65,6 +65,40 @@ def _decade(m: re.Match[str]) -> str:
     return "two thousands" if century == 20 else f"{_TEENS[century - 10]} hundreds"
 
 
+# Names after which a Roman numeral is an ordinal ("Charles III" is "Charles the third"),
+# and words after which a single letter is a numeral ("World War I", "Phase I").
+_REGNAL_NAMES = {"Albert", "Alexander", "Anne", "Benedict", "Carlos", "Catherine"}
+_REGNAL_NAMES |= {"Charles", "Clement", "Constantine", "Edward", "Elizabeth", "Felipe"}
+_REGNAL_NAMES |= {"Francis", "Frederick", "George", "Gregory", "Gustaf", "Harald", "Henry"}
+_REGNAL_NAMES |= {"Innocent", "Ivan", "James", "John", "Juan", "King", "Leo", "Louis"}
+_REGNAL_NAMES |= {"Mary", "Napoleon", "Nicholas", "Olav", "Paul", "Peter", "Philip", "Pius"}
+_REGNAL_NAMES |= {"Rama", "Richard", "Urban", "Victoria", "Willem", "William"}
+_NUMBERED = {"Act", "Article", "Book", "Category", "Chapter", "Class", "Division"}
+_NUMBERED |= {"Episode", "Grade", "Level", "Part", "Phase", "Round", "Schedule", "Season"}
+_NUMBERED |= {"Section", "Series", "Stage", "Tier", "Title", "Type", "Volume", "War"}
+_ROMAN_VALUES = {"L": 50, "X": 10, "V": 5, "I": 1}
+
+
+def _roman(m: re.Match[str]) -> str:
+    """ "World War II" -> "World War 2", "Charles III" -> "Charles the 3rd" (espeak-ng says
+    "roman two", "roman three"). A single letter is a numeral only after a word that
+    numbers ("Phase I") or a regnal name ("Henry V"; not "John I", more often the
+    pronoun)."""
+    before, roman = m["before"], m["roman"]
+    name = before.title()
+    regnal = name in _REGNAL_NAMES
+    single = len(roman) == 1 and not (name in _NUMBERED or (regnal and roman != "I"))
+    if not roman or single:
+        return m[0]
+    values = [_ROMAN_VALUES[c] for c in roman]
+    value = sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
+    if not regnal:
+        return f"{before} {value}"
+    teen = value % 100 in (11, 12, 13)
+    suffix = "th" if teen else {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
+    return f"{before} the {value}{suffix}"
+
+
 def _power(m: re.Match[str]) -> str:
     """ "3e-4" -> "3 times 10 to the minus 4"; "10^6" -> "10 to the 6" (espeak-ng says "3
     E 4", losing the sign, and "10 6")."""
@@ -282,6 +316,12 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         _power,
     ),
     (r"(?<![\w'’.,])(?P<century>1[1-9]|20)(?P<tens>\d)0s\b", _decade),  # 1990s, 2000s
+    # World War II, Charles III, Super Bowl LIX (up to 89)
+    (
+        r"\b(?P<before>[A-Z][A-Za-z]+) (?P<roman>(?=[IVXL]+\b)L?X{0,3}(?:IX|IV|V?I{0,3}))\b"
+        r"(?![-'’.]\w)",
+        _roman,
+    ),
     # '90s, the 90s, her early 80s (not "in 30s", seconds)
     (
         r"(?P<before>(?<![\w.])['’]|\b(?:the|her|his|their|early|late) |\bmid-)"
@@ -331,6 +371,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     ),
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[kK]\b", r"\1 thousand"),  # 8k tokens, $200k
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:M|\s?mn)\b", r"\1 million"),  # 70M parameters
+    (r"(?<=[$€£])(\d+(?:\.\d+)?)m\b", r"\1 million"),  # £1.2m
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:B|\s?bn)\b", r"\1 billion"),  # 16B, $1.5bn
     (r"(?<![\w.-])(\d+(?:\.\d+)?)T\b", r"\1 trillion"),
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[xX]\b", r"\1 times"),  # 10x cheaper, 2X
@@ -628,6 +669,7 @@ ENGINE_LEXICON = (
     ("ICCV", "I.C.C.V"),
     ("ICLR", "I.C.L.R"),
     ("ICML", "I.C.M.L"),
+    ("IV", "I.V"),  # an IV drip, which it reads "roman four" (a numeral after a word: _roman)
     ("LLaMA", "llama"),
     ("NeurIPS", "Neurips"),
     ("OSTP", "O.S.T.P"),

@@ -101,6 +101,25 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "tools for Rust, made of paper, paper",
         ),
         ("4K video on 8K TVs, 4K tokens", "4 K video on 8 K TVs, 4 thousand tokens"),
+        (
+            "£1.2m, $5m and €2m, a 5m run",
+            "1.2 million pounds, 5 million dollars and 2 million euros, a 5m run",
+        ),
+        # Roman numerals, which espeak-ng reads "roman two"
+        (
+            "World War II and World War I, Title IX, Super Bowl LIX, Phase I, GTA VI",
+            "World War 2 and World War 1, Title 9, Super Bowl 59, Phase 1, GTA 6",
+        ),
+        (
+            "King Charles III, Elizabeth II, Pope Leo XIV, Henry V, Louis XIV, Leo XIII",
+            "King Charles the 3rd, Elizabeth the 2nd, Pope Leo the 14th, Henry the 5th, "
+            "Louis the 14th, Leo the 13th",
+        ),
+        # not a pronoun, a size, a model's letter, an acronym
+        (
+            "told John I would, Size XL, Model X, Plan B, the LIV Golf tour, an IV drip",
+            "told John I would, Size XL, Model X, Plan B, the LIV Golf tour, an IV drip",
+        ),
         ("from Q1–Q3 and H1-H2 of 2025", "from Q1 to Q3 and H1 to H2 of 2025"),
         (
             "Mon, Dec 7 and Tues. Jan. 5, on 5 Jan 2026 and 12 Sept. The end",
