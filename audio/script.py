@@ -168,10 +168,12 @@ _UNITS = {
     "mins": ("minutes", "minute"),
     "hr": ("hours", "hour"),
     "hrs": ("hours", "hour"),
+    "h": ("hours", "hour"),
     "sec": ("seconds", "second"),
     "secs": ("seconds", "second"),
     "wk": ("weeks", "week"),
     "wks": ("weeks", "week"),
+    "mo": ("months", "month"),
     "mos": ("months", "month"),
     "yr": ("years", "year"),
     "yrs": ("years", "year"),
@@ -328,6 +330,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         r"(?P<century>)(?P<tens>[1-9])0s\b",
         _decade,
     ),
+    # a year's last two digits, "the '24 election", "Q4'24" (espeak-ng pauses at the mark)
+    (r"(?<=\w)['’](?=\d\d\b(?!['’.,]\d))", " "),
+    (r"(?<![\w'’])['’](?=\d\d\b(?!['’.,]\d))", ""),
     # 3/4, 7/10 (not "on 3/4", a date)
     (r"(?<![\w/.,])(?<!\bon )(\d{1,3})/(\d{1,3})(?![\w/]|[.,]\d)", _fraction),
     # a reading time, which means nothing aloud: "By Sam • 5 min read"
@@ -357,6 +362,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     ),
     (r"(\d(?:bn|[kKMBT])?)\s*[–—]\s*(?=[$€£]?\d)", r"\1 to "),  # 2019–2020, 5B–500B
     (r"\b([QH]\d)\s*[–—-]\s*(?=[QH]\d\b)", r"\1 to "),  # Q1–Q3: "Q1 to Q3"
+    (r"(\d\s?[ap]\.?m\b\.?)\s*[–—-]\s*(?=\d)", r"\1 to "),  # 9am–5pm: "9am to 5pm"
     # a name's version and size: "Llama-3.1-8B", "Qwen2.5-72B" (espeak-ng says "dash")
     (r"\b([A-Za-z][\w.-]*\d)-(?=\d+[A-Za-z]*\b)", r"\1 "),
     # a range of numbers: "5-10%", "2-3 days", "8-10B" (not "1-800-555", "3.1-8B")
@@ -374,6 +380,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<=[$€£])(\d+(?:\.\d+)?)m\b", r"\1 million"),  # £1.2m
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:B|\s?bn)\b", r"\1 billion"),  # 16B, $1.5bn
     (r"(?<![\w.-])(\d+(?:\.\d+)?)T\b", r"\1 trillion"),
+    (r"(?<![\w.-])(\d+(?:\.\d+)?)[xX]\s*[–—-]\s*(?=\d+(?:\.\d+)?[xX]\b)", r"\1 to "),  # 2x-3x
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[xX]\b", r"\1 times"),  # 10x cheaper, 2X
     (r"\band/or\b", "and or"),
     (r"\b([A-Z])/([A-Z])\b", r"\1 \2"),  # I/O, A/B testing
@@ -661,6 +668,7 @@ def spoken_authors(authors: str) -> str:
 ENGINE_LEXICON = (
     ("AAAI", "triple A.I"),
     ("AISI", "A.I.S.I"),
+    ("AMA", "A.M.A"),  # "ama" at a clause's end, as IPO is "eye-po"
     ("CAIS", "C.A.I.S"),
     ("CIRL", "C.I.R.L"),
     ("ET", "E.T"),  # Eastern Time, which after "10 AM" it reads "et"
@@ -669,6 +677,7 @@ ENGINE_LEXICON = (
     ("ICCV", "I.C.C.V"),
     ("ICLR", "I.C.L.R"),
     ("ICML", "I.C.M.L"),
+    ("IPO", "I.P.O"),
     ("IV", "I.V"),  # an IV drip, which it reads "roman four" (a numeral after a word: _roman)
     ("LLaMA", "llama"),
     ("NeurIPS", "Neurips"),

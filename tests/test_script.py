@@ -105,6 +105,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "£1.2m, $5m and €2m, a 5m run",
             "1.2 million pounds, 5 million dollars and 2 million euros, a 5m run",
         ),
+        (
+            "9am–5pm, 2x-3x, the '24 election, Q4'24, the '90s, 24h, 3mo",
+            "9am to 5pm, 2 to 3 times, the 24 election, Q4 24, the nineties, 24 hours, 3 months",
+        ),
         # Roman numerals, which espeak-ng reads "roman two"
         (
             "World War II and World War I, Title IX, Super Bowl LIX, Phase I, GTA VI",
@@ -461,9 +465,9 @@ def test_each_engine_respelling_changes_how_espeak_ng_reads_the_word(word, respe
     # on the words around them): the respelling is read otherwise, so it is not there
     # for nothing.
     def phonemes(text: str) -> str:
-        # "ET" it misreads at the end of a clause
-        context = "At 10 AM {}, then." if word == "ET" else "At {} and NeurIPS."
-        sentences = context.format(text)
+        # these it misreads at the end of a clause
+        clause_end = {"ET": "At 10 AM {}, then.", "IPO": "Its {}.", "AMA": "Our {}."}
+        sentences = clause_end.get(word, "At {} and NeurIPS.").format(text)
         command = ["espeak-ng", "-q", "-v", Config().voice, "--ipa", sentences]
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
