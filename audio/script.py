@@ -215,6 +215,9 @@ def _per(m: re.Match[str]) -> str:
 
 
 _MONTHS = {name[:3]: name for name in calendar.month_name[1:]} | {"Sept": "September"}
+# How a month's name starts, and its abbreviations (not May, which is the name).
+_MONTH_START = "|".join(name[:3] for name in calendar.month_name[1:])
+_MONTH_SHORT = "|".join(short for short, name in _MONTHS.items() if short != name)
 
 
 def _month(m: re.Match[str]) -> str:
@@ -291,23 +294,23 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<=\d{4}-\d\d-\d\d)(?:\s*[–—]\s*|\s+-\s+)(?=\d{4}-\d\d-\d\d\b)", " to "),
     (ISO_DATE, _long_date),  # 2024-03-04: March 4, 2024
     # March 04, 2025 (espeak-ng says "zero four"): March 4, 2025
-    (r"\b((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?) 0([1-9])\b", r"\1 \2"),
+    (rf"\b((?:{_MONTH_START})[a-z]*\.?) 0([1-9])\b", r"\1 \2"),
     # Mon, Dec 7: "Monday, Dec 7"
     (
         r"\b(?P<day>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?,? "
-        r"(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)",
+        rf"(?=(?:{_MONTH_START})[a-z]*\.? \d)",
         _weekday,
     ),
     # Aug. 2, Sept. 12, Dec 2024: "August 2" (espeak-ng says "og", and ends a sentence at
     # the point)
     (
-        r"\b(?P<month>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+        rf"\b(?P<month>{_MONTH_SHORT})\.?"
         r"(?= (?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b(?![:.,]\d)| \d{4}\b)",
         _month,
     ),
     # 5 Jan 2026, 12 Sept.: "5 January 2026"
     (
-        r"(?<=\d )(?P<month>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b(?:\.(?=\s+[\da-z]))?",
+        rf"(?<=\d )(?P<month>{_MONTH_SHORT})\b(?:\.(?=\s+[\da-z]))?",
         _month,
     ),
     (r"(?P<base>\w+)(?P<power>[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)", _superscript),  # 10⁶, mc², model¹
