@@ -183,6 +183,7 @@ _UNITS = {
     "mm": ("millimeters", "millimeter"),
     "cm": ("centimeters", "centimeter"),
     "km": ("kilometers", "kilometer"),
+    "W": ("watts", "watt"),  # only right after the number ("Route 5 W"): not in _UNIT
     "kW": ("kilowatts", "kilowatt"),
     "MW": ("megawatts", "megawatt"),
     "GW": ("gigawatts", "gigawatt"),
@@ -190,10 +191,24 @@ _UNITS = {
     "MWh": ("megawatt hours", "megawatt hour"),
     "GWh": ("gigawatt hours", "gigawatt hour"),
     "TWh": ("terawatt hours", "terawatt hour"),
+    "Hz": ("hertz", "hertz"),
+    "kHz": ("kilohertz", "kilohertz"),
+    "MHz": ("megahertz", "megahertz"),
+    "GHz": ("gigahertz", "gigahertz"),
+    "kbps": ("kilobits per second", "kilobit per second"),
+    "Mbps": ("megabits per second", "megabit per second"),
+    "Gbps": ("gigabits per second", "gigabit per second"),
+    "fps": ("frames per second", "frame per second"),
+    "mAh": ("milliamp hours", "milliamp hour"),
+    "TFLOPS": ("teraflops", "teraflop"),
+    "ft": ("feet", "foot"),
+    "lb": ("pounds", "pound"),
+    "lbs": ("pounds", "pound"),
+    "oz": ("ounces", "ounce"),
     "°C": ("degrees Celsius", "degree Celsius"),
     "°F": ("degrees Fahrenheit", "degree Fahrenheit"),
 }
-_UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=True))
+_UNIT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if u != "W")
 
 
 # What a link's text in parentheses may say that means nothing aloud.
@@ -346,6 +361,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (rf"\s*\({_LINK_LABEL}\)", ""),
     (r"\s+[•·]\s+", ", "),  # "By Sam Lee • March 3": a pause between fields
     (rf"(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})(?![\w/])", _unit),
+    (r"(?<![\w.])(?P<number>\d+(?:\.\d+)?)(?P<unit>W)\b(?!['’])", _unit),  # 200W
     (r"\bFLOPs\b", "flops"),
     (r"\bFLOP/s\b", "flop per second"),
     # a change in a market's table: "NASDAQ 18,350.19 -2.64%"
@@ -365,6 +381,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     ),
     (r"(\d(?:bn|[kKMBT])?)\s*[–—]\s*(?=[$€£]?\d)", r"\1 to "),  # 2019–2020, 5B–500B
     (r"\b([QH]\d)\s*[–—-]\s*(?=[QH]\d\b)", r"\1 to "),  # Q1–Q3: "Q1 to Q3"
+    # a graphics card's number, said in pairs: "RTX 4090" is "RTX 40 90", "RX 7900" "79 hundred"
+    (r"\b((?:RTX|GTX|RX) )(\d\d)00\b", r"\1\2 hundred"),
+    (r"\b((?:RTX|GTX|RX) )(\d\d)(\d\d)\b", r"\1\2 \3"),
     (r"(\d\s?[ap]\.?m\b\.?)\s*[–—-]\s*(?=\d)", r"\1 to "),  # 9am–5pm: "9am to 5pm"
     # a name's version and size: "Llama-3.1-8B", "Qwen2.5-72B" (espeak-ng says "dash")
     (r"\b([A-Za-z][\w.-]*\d)-(?=\d+[A-Za-z]*\b)", r"\1 "),

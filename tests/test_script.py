@@ -109,6 +109,13 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "9am–5pm, 2x-3x, the '24 election, Q4'24, the '90s, 24h, 3mo",
             "9am to 5pm, 2 to 3 times, the 24 election, Q4 24, the nineties, 24 hours, 3 months",
         ),
+        (
+            "a 3.5GHz, 120Hz, 200W or 1W part, 100 Mbps, 30 fps, 5000 mAh, 10,000ft, 1 lb, 12 oz",
+            "a 3.5 gigahertz, 120 hertz, 200 watts or 1 watt part, 100 megabits per second, 30 "
+            "frames per second, 5000 milliamp hours, 10,000 feet, 1 pound, 12 ounces",
+        ),
+        ("Route 5 W, the 5 W's", "Route 5 W, the 5 W's"),
+        ("RTX 4090, RX 7900 XTX", "RTX 40 90, RX 79 hundred XTX"),
         # Roman numerals, which espeak-ng reads "roman two"
         (
             "World War II and World War I, Title IX, Super Bowl LIX, Phase I, GTA VI",
