@@ -434,6 +434,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\bFig\.(?=\s*\d)", "Figure"),
     (r"\bEq\.(?=\s*\(?\d)", "Equation"),
     (r"\bSec\.(?=\s*\d)", "Section"),
+    # a market's arrows, "Dow ▼ 1.2%" (not emoji: the direction is the news)
+    (r"\s*[↑▲⬆]\uFE0F?\s*", " up "),
+    (r"\s*[↓▼⬇]\uFE0F?\s*", " down "),
     # emoji and symbols (espeak-ng says "party popper", "black small square", "trade mark")
     (rf"{EMOJI}+", ""),
     # $4.40, €0.50, £2.99 (not $1.10 million)
@@ -466,6 +469,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<=[\w)])\s+>\s+(?=[\w$€£(-])", " greater than "),
     (r"(?<=[\w)])\s+<\s+(?=[\w$€£(-])", " less than "),
     (r"\s*≈\s*", " is about "),
+    (r"\s*(?:→|->|»|›)\s*$", ""),  # a link's arrow: "Read more →"
     (r"\s*(?:→|->)\s*", " to "),
     (r"\s*×\s*", " times "),
     (r"\s*(?:—|–|\s--?\s)\s*", ", "),  # dashes between words

@@ -116,6 +116,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("Route 5 W, the 5 W's", "Route 5 W, the 5 W's"),
         ("RTX 4090, RX 7900 XTX", "RTX 40 90, RX 79 hundred XTX"),
+        (
+            "NASDAQ ▲ 0.5%, Dow ▼ 1.2%, sales ⬆️ 10%. Read more →",
+            "NASDAQ up 0.5 percent, Dow down 1.2 percent, sales up 10 percent. Read more",
+        ),
         # Roman numerals, which espeak-ng reads "roman two"
         (
             "World War II and World War I, Title IX, Super Bowl LIX, Phase I, GTA VI",
