@@ -1798,7 +1798,8 @@ _BUTTON = (
     r"|forward(?: to a friend)?|tweet"
     r"|listen(?: to this (?:post|episode|issue))?|manage (?:your )?subscription"
     r"|follow (?:us|me) on [\w. ]{1,20}|(?:powered|sent|delivered) (?:by|with|via) [\w. ]{1,20}"
-    r"|update your preferences)[.!]?"
+    r"|(?:(?:manage|update|change|email) (?:your )?)?preferences|privacy(?: policy)?"
+    r"|terms(?: of (?:service|use))?)[.!]?"
 )
 # A button in the first lines of flattened text (`relined`), before the next line's
 # capital: "View in browser Import AI 350: ...".

@@ -1049,3 +1049,20 @@ def test_a_markdown_file_flattened_to_one_line_is_read_not_rejected():
     issue = parse_text(flat, slug="weekly-ai-017", fmt="markdown")
     assert "The authors train 400+ models" in " ".join(issue.preamble)
     assert read_markdown("# " + "word " * 59 + "end")[0].level == 1  # 300 characters
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        '<a href="/u">Unsubscribe</a> · <a href="/p">Preferences</a>',
+        '<a href="/p">Manage preferences</a> | <a href="/pp">Privacy Policy</a> | '
+        '<a href="/t">Terms of Service</a>',
+        '<a href="/p">Update your preferences</a>, <a href="/u">Unsubscribe</a>',
+    ],
+)
+def test_a_row_of_footer_links_after_the_sign_off_is_not_read(row):
+    html = f"""<html><body><h1>Market Memo #12</h1><p>Good morning.</p>
+<h2>Big Story</h2><h3>Nvidia tops $4T</h3><p>Nvidia briefly topped a $4T valuation.</p>
+<p>See you Monday,<br>The Market Memo team</p><p>{row}</p></body></html>"""
+    issue = parse_text(html, slug="market-memo-12", fmt="html")
+    assert issue.closing == ("See you Monday,", "The Market Memo team")
