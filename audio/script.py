@@ -224,6 +224,21 @@ _PER_SHORT = "|".join(_PER_SHORT_WORDS)
 _PER_ANY = "|".join((*_PER_SHORT_WORDS, "hour", "day", "week", "month", "year", "person"))
 
 
+# Words after an amount that show it is not a noun's modifier ("Apple's $3T is more").
+_NOT_A_NOUN = (
+    r"(?:is|was|are|were|has|had|will|would|in|on|of|for|to|and|or|but|from|by|at|with|as"
+    r"|than|that|this|it|its|a|an|the|last|next|per|each|less|more|cheaper|higher|lower)"
+)
+# "10-yr", "5-min": "10-year", "5-minute"
+_HYPHENED_UNITS = {"yr": "year", "hr": "hour", "min": "minute", "sec": "second"}
+_HYPHENED_UNITS |= {"wk": "week", "mo": "month"}
+
+
+def _hyphened_unit(m: re.Match[str]) -> str:
+    """ "10-yr" -> "10-year"."""
+    return f"{m[1]}-{_HYPHENED_UNITS[m[2].lower()]}"
+
+
 def _per(m: re.Match[str]) -> str:
     """ "/mo" after an amount -> " per month", "req/s" -> "req per second"."""
     return f"{m.groupdict().get('unit') or ''} per {_PER_SHORT_WORDS.get(m['per'], m['per'])}"
@@ -362,6 +377,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\s+[•·]\s+", ", "),  # "By Sam Lee • March 3": a pause between fields
     (rf"(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})(?![\w/])", _unit),
     (r"(?<![\w.])(?P<number>\d+(?:\.\d+)?)(?P<unit>W)\b(?!['’])", _unit),  # 200W
+    (r"(?<![\w.])(\d+)-((?i:yr|hr|min|sec|wk|mo))\b", _hyphened_unit),  # a 10-yr bond
     (r"\bFLOPs\b", "flops"),
     (r"\bFLOP/s\b", "flop per second"),
     # a change in a market's table: "NASDAQ 18,350.19 -2.64%"
@@ -460,6 +476,13 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         r"\b([Aa]n?) (\d[\d,.]*(?: (?i:million|billion|trillion|thousand))?)"
         r" (dollar|euro|pound)s\b",
         r"\1 \2 \3",
+    ),
+    # Nvidia's $4T moment: "Nvidia's 4 trillion dollar moment" (not "it's 5 dollars less")
+    (
+        r"\b(?!(?i:it|that|there|here|what|who|he|she|let|where|how)['’]s)(\w+['’]s)"
+        r" (\d[\d,.]*(?: (?i:million|billion|trillion|thousand))?) (dollar|euro|pound)s"
+        rf" (?=(?!{_NOT_A_NOUN}\b)[a-z])",
+        r"\1 \2 \3 ",
     ),
     (r"\s*&\s*", " and "),
     (r"\b([A-Za-z])_\{?([A-Za-z0-9]+)\}?", r"\1 \2"),  # L_p -> L p

@@ -120,6 +120,15 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "NASDAQ ▲ 0.5%, Dow ▼ 1.2%, sales ⬆️ 10%. Read more →",
             "NASDAQ up 0.5 percent, Dow down 1.2 percent, sales up 10 percent. Read more",
         ),
+        (
+            "Nvidia's $4T moment, Acme's $20 plan; Apple's $3T is more, it's $5 million cheaper",
+            "Nvidia's 4 trillion dollar moment, Acme's 20 dollar plan; Apple's 3 trillion "
+            "dollars is more, it's 5 million dollars cheaper",
+        ),
+        (
+            "a 10-yr bond, 10-YR 4.1%, a 3-hr flight",
+            "a 10-year bond, 10-year 4.1 percent, a 3-hour flight",
+        ),
         # Roman numerals, which espeak-ng reads "roman two"
         (
             "World War II and World War I, Title IX, Super Bowl LIX, Phase I, GTA VI",
