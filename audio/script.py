@@ -263,6 +263,13 @@ _TITLES |= {"Ft": "Fort", "Jr": "Junior", "Sr": "Senior"}
 _TITLE = "|".join(title for title in _TITLES if title not in ("Jr", "Sr"))
 
 
+# Places and days named after a saint, which news writes "St. Louis", "St. Patrick's Day".
+_SAINTS = (
+    "Albans|Andrews|Augustine|Charles|Cloud|Croix|George|Helena|Ives|James|John|Jude|Kitts"
+    "|Louis|Lucia|Martin|Mary|Moritz|Pancras|Patrick|Paul|Petersburg|Thomas|Tropez|Vincent"
+)
+
+
 def _title(m: re.Match[str]) -> str:
     """ "Dr." before a name -> "Doctor", "Jr." -> "Junior"."""
     return _TITLES[m["title"]]
@@ -439,6 +446,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # point, or reads "sen"), and "Jr." or "Sr." before a word
     (rf"\b(?P<title>{_TITLE})\.(?=\s+[A-Z])", _title),
     (r"\bMs\b\.?(?=\s+[A-Z])", "Miz"),
+    # St. Louis (espeak-ng ends a sentence at the point); not "Main St. The ...", a street
+    (rf"\bSt\.(?= (?:{_SAINTS})\b)", "Saint"),
     (r"\b(?P<title>Jr|Sr)\b(?:\.(?=,|\s+\w))?", _title),
     (r"\bIMHO\b", "in my humble opinion"),
     (r"(?:^|(?<=[.!?]\s))Q:\s", "Question: "),  # an interview's "Q: ..." and "A: ..."

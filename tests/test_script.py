@@ -129,6 +129,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "a 10-yr bond, 10-YR 4.1%, a 3-hr flight",
             "a 10-year bond, 10-year 4.1 percent, a 3-hour flight",
         ),
+        (
+            "the St. Louis Fed, St. Patrick's Day; on Main St. The house",
+            "the Saint Louis Fed, Saint Patrick's Day; on Main St. The house",
+        ),
         # Roman numerals, which espeak-ng reads "roman two"
         (
             "World War II and World War I, Title IX, Super Bowl LIX, Phase I, GTA VI",
