@@ -255,6 +255,7 @@ def _month(m: re.Match[str]) -> str:
     return _MONTHS[m["month"]]
 
 
+# Titles before a name as they are said ("Dr. Smith"), and after one ("King Jr.").
 _TITLES = {"Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Prof": "Professor"}
 _TITLES |= {"Sen": "Senator", "Gov": "Governor", "Rep": "Representative", "Pres": "President"}
 _TITLES |= {"Gen": "General", "Col": "Colonel", "Capt": "Captain", "Lt": "Lieutenant"}
@@ -729,8 +730,8 @@ ENGINE_LEXICON = (
     ("AMA", "A.M.A"),  # "ama" at a clause's end, as IPO is "eye-po"
     ("CAIS", "C.A.I.S"),
     ("CIRL", "C.I.R.L"),
-    ("ET", "E.T"),  # Eastern Time, which after "10 AM" it reads "et"
     ("EMNLP", "E.M.N.L.P"),
+    ("ET", "E.T"),  # Eastern Time, which at a clause's end it reads "et"
     ("FLI", "F.L.I"),
     ("ICCV", "I.C.C.V"),
     ("ICLR", "I.C.L.R"),
