@@ -289,9 +289,12 @@ def _alternatives(m: re.Match[str]) -> str:
 
 
 def _unit(m: re.Match[str]) -> str:
-    """ "16GB" -> "16 gigabytes", "1 ms" -> "1 millisecond"."""
+    """ "16GB" -> "16 gigabytes", "1 ms" -> "1 millisecond", and after an article, before
+    what it measures: "a 16GB card" -> "a 16 gigabyte card"."""
     plural, singular = _UNITS[m["unit"]]
-    return f"{m['number']} {singular if m['number'] == '1' else plural}"
+    article = m["article"]
+    unit = singular if article or m["number"] == "1" else plural
+    return f"{article or ''}{m['number']} {unit}"
 
 
 # (pattern, replacement) pairs applied in order by `to_speech`. Citations are dropped
@@ -383,8 +386,12 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (rf"(?<=\w)\s*\({_LINK_LABEL}\)(?=\s+[A-Z])", "."),
     (rf"\s*\({_LINK_LABEL}\)", ""),
     (r"\s+[•·]\s+", ", "),  # "By Sam Lee • March 3": a pause between fields
-    (rf"(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})(?![\w/])", _unit),
-    (r"(?<![\w.])(?P<number>\d+(?:\.\d+)?)(?P<unit>W)\b(?!['’])", _unit),  # 200W
+    (
+        rf"(?P<article>\b[Aa]n? )?(?<![\w.])(?P<number>\d+(?:[.,]\d+)*)\s?(?P<unit>{_UNIT})"
+        r"(?![\w/])",
+        _unit,
+    ),
+    (r"(?P<article>\b[Aa]n? )?(?<![\w.])(?P<number>\d+(?:\.\d+)?)(?P<unit>W)\b(?!['’])", _unit),
     (r"(?<![\w.])(\d+)-((?i:yr|hr|min|sec|wk|mo))\b", _hyphened_unit),  # a 10-yr bond
     (r"\bFLOPs\b", "flops"),
     (r"\bFLOP/s\b", "flop per second"),

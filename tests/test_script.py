@@ -115,6 +115,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "frames per second, 5000 milliamp hours, 10,000 feet, 1 pound, 12 ounces",
         ),
         ("Route 5 W, the 5 W's", "Route 5 W, the 5 W's"),
+        # after an article, before what it measures
+        (
+            "a 200W charger, a 16GB card, an 8 GB stick with 16GB of RAM",
+            "a 200 watt charger, a 16 gigabyte card, an 8 gigabyte stick with 16 gigabytes of RAM",
+        ),
         ("RTX 4090, RX 7900 XTX", "RTX 40 90, RX 79 hundred XTX"),
         (
             "NASDAQ ▲ 0.5%, Dow ▼ 1.2%, sales ⬆️ 10%. Read more →",
