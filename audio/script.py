@@ -494,9 +494,11 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         r" (dollar|euro|pound)s\b",
         r"\1 \2 \3",
     ),
-    # Nvidia's $4T moment: "Nvidia's 4 trillion dollar moment" (not "it's 5 dollars less")
+    # Nvidia's $4T moment, the $4T market: "Nvidia's 4 trillion dollar moment" (not "it's 5
+    # dollars less", "the $5 million in funding")
     (
-        r"\b(?!(?i:it|that|there|here|what|who|he|she|let|where|how)['’]s)(\w+['’]s)"
+        r"\b((?i:the|this|that|its|their|his|her|our|your)"
+        r"|(?!(?i:it|that|there|here|what|who|he|she|let|where|how)['’]s)\w+['’]s)"
         r" (\d[\d,.]*(?: (?i:million|billion|trillion|thousand))?) (dollar|euro|pound)s"
         rf" (?=(?!{_NOT_A_NOUN}\b)[a-z])",
         r"\1 \2 \3 ",

@@ -131,6 +131,12 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "dollars is more, it's 5 million dollars cheaper",
         ),
         (
+            "The $5 million deal, the $4T market, their $2B budget; the $5M in funding, paid the "
+            "$20.",
+            "The 5 million dollar deal, the 4 trillion dollar market, their 2 billion dollar "
+            "budget; the 5 million dollars in funding, paid the 20 dollars.",
+        ),
+        (
             "a 10-yr bond, 10-YR 4.1%, a 3-hr flight",
             "a 10-year bond, 10-year 4.1 percent, a 3-hour flight",
         ),
