@@ -282,6 +282,16 @@ def _weekday(m: re.Match[str]) -> str:
     return f"{day}, "
 
 
+def _slashed_date(m: re.Match[str]) -> str:
+    """ "12/03/2024" -> "12 3 2024" (espeak-ng says "slash" and "zero three")."""
+    return f"{int(m[1])} {int(m[2])} {m[3]}"
+
+
+def _phone(m: re.Match[str]) -> str:
+    """ "1-800-555-0199" -> "1, 8 0 0, 5 5 5, 0 1 9 9"."""
+    return ", ".join(" ".join(group) for group in m.groups() if group)
+
+
 def _alternatives(m: re.Match[str]) -> str:
     """ "methods/results" -> "methods or results"; names in capitals ("TCP/IP") as they are."""
     parts = m[0].split("/")
@@ -309,6 +319,11 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\b([CF])#", r"\1 sharp"),  # C#, F#
     (r"(?<![\w.])\.NET\b", "dot net"),
     (r"\b24/7\b", "24 7"),
+    (r"\b((?:19|20)\d\d)/(\d\d)\b(?!/)", r"\1 \2"),  # the 2025/26 season
+    # a telephone number, digit by digit in its groups (espeak-ng says "dash", "800")
+    (r"(?<![\w-])(?:\+?(1)[-. ])?\(?(\d{3})\)?[-. ](\d{3})[-. ](\d{4})\b(?![-.]\d)", _phone),
+    # a date 10/12/2025, which day first or month first reads the same: "10 12 2025"
+    (r"(?<![\w/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b(?!/)", _slashed_date),
     (r"\b50/50\b", "50 50"),
     # URLs (not the punctuation after one): "available at <URL>" is "available online".
     (r"\s(?:at|on|via)\s+(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " online"),
