@@ -179,6 +179,12 @@ _UNITS = {
     "yrs": ("years", "year"),
     "bps": ("basis points", "basis point"),
     "mg": ("milligrams", "milligram"),
+    "mg/kg": ("milligrams per kilogram", "milligram per kilogram"),
+    "µg": ("micrograms", "microgram"),
+    "mcg": ("micrograms", "microgram"),
+    "mmHg": ("millimeters of mercury", "millimeter of mercury"),
+    "ppm": ("parts per million", "part per million"),
+    "ppb": ("parts per billion", "part per billion"),
     "kg": ("kilograms", "kilogram"),
     "mm": ("millimeters", "millimeter"),
     "cm": ("centimeters", "centimeter"),
@@ -341,6 +347,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"\be\.g\.,?", "for example"),
     (r"\bi\.e\.,?", "that is"),
     (r"\bvs\.?(?=\s)", "versus"),
+    (r"\b([A-Z][a-z]+) v\. (?=[A-Z])", r"\1 versus "),  # Roe v. Wade
+    # the World Health Organization, not "who" (nor a heading in capitals: "WHO WE ARE")
+    (r"(?<![A-Z] )\bWHO\b(?![-'’]?[A-Z]|\s+[A-Z]{2})", "W.H.O"),
     (r"\bw\.r\.t\.?", "with respect to"),
     (r"\bcf\.", "compare"),
     (r"\betc\.(?=\s+[a-z])", "etcetera"),
@@ -763,6 +772,7 @@ ENGINE_LEXICON = (
     ("IPO", "I.P.O"),
     ("IV", "I.V"),  # an IV drip, which it reads "roman four" (a numeral after a word: _roman)
     ("LLaMA", "llama"),
+    ("NIH", "N.I.H"),
     ("NeurIPS", "Neurips"),
     ("OSTP", "O.S.T.P"),
     ("RLAIF", "R.L.A.I.F"),

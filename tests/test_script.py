@@ -116,6 +116,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("Route 5 W, the 5 W's", "Route 5 W, the 5 W's"),
         (
+            "10 mg/kg, 5 µg, 120 mmHg, 5 ppm; Roe v. Wade; the WHO, WHO's chief; WHO WE ARE",
+            "10 milligrams per kilogram, 5 micrograms, 120 millimeters of mercury, 5 parts per "
+            "million; Roe versus Wade; the W.H.O, W.H.O's chief; WHO WE ARE",
+        ),
+        (
             "Call 1-800-555-0199 or (212) 555-0123, on 10/12/2025, in the 2025/26 season",
             "Call 1, 8 0 0, 5 5 5, 0 1 9 9 or 2 1 2, 5 5 5, 0 1 2 3, on 10 12 2025, in the "
             "2025 26 season",
