@@ -755,25 +755,32 @@ def spoken_authors(authors: str) -> str:
 
 # Words espeak-ng misreads in running text ("ICML" is "ikmel", "arXiv" is "ar ziv"),
 # respelled as it reads them right: letters with dots between them, and no dot after
-# the last (which before a capital would end the sentence).
+# the last (which before a capital would end the sentence); a first "A" as "Eigh " (after
+# "of" or "at" it reads "A.I.S.I" as "a dot I S I").
 # A show's own lexicon entry for one of these words wins.
 ENGINE_LEXICON = (
     ("AAAI", "triple A.I"),
-    ("AISI", "A.I.S.I"),
-    ("AMA", "A.M.A"),  # "ama" at a clause's end, as IPO is "eye-po"
+    ("AGI", "Eigh G.I"),  # "ah-ghee" at a sentence's start
+    ("AISI", "Eigh I.S.I"),
+    ("AMA", "Eigh M.A"),  # "ama" at a clause's end, as IPO is "eye-po"
+    ("ASI", "Eigh S.I"),
+    ("ASML", "Eigh S.M.L"),
     ("CAIS", "C.A.I.S"),
     ("CIRL", "C.I.R.L"),
     ("EMNLP", "E.M.N.L.P"),
     ("ET", "E.T"),  # Eastern Time, which at a clause's end it reads "et"
     ("FLI", "F.L.I"),
+    ("GGUF", "G.G.U.F"),
     ("ICCV", "I.C.C.V"),
     ("ICLR", "I.C.L.R"),
     ("ICML", "I.C.M.L"),
     ("IPO", "I.P.O"),
     ("IV", "I.V"),  # an IV drip, which it reads "roman four" (a numeral after a word: _roman)
     ("LLaMA", "llama"),
+    ("MoE", "M.O.E"),  # a mixture of experts, not "mo E"
     ("NIH", "N.I.H"),
     ("NeurIPS", "Neurips"),
+    ("Nginx", "engine X"),
     ("OSTP", "O.S.T.P"),
     ("RLAIF", "R.L.A.I.F"),
     ("SaaS", "sass"),

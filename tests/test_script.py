@@ -610,3 +610,14 @@ def test_the_spoken_forms_skip_only_text_they_cannot_change(monkeypatch):
     monkeypatch.setattr(script, "_SPOKEN", unguarded)
     for mode in CITATION_MODES:
         assert [to_speech(text, citations=mode) for text in corpus] == fast[mode]
+
+
+@pytest.mark.parametrize("word, respelling", ENGINE_LEXICON, ids=[w for w, _ in ENGINE_LEXICON])
+def test_no_engine_respelling_is_read_with_a_dot(word, respelling):
+    # espeak-ng reads "A." after "of" or "at" as "a dot": "the head of A.I.S.I" was "the
+    # head of a dot I S I".
+    for context in ("The head of {} said.", "At {} and NeurIPS.", "{} said it."):
+        sentence = context.format(respelling)
+        command = ["espeak-ng", "-q", "-v", Config().voice, "-x", sentence]
+        phonemes = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        assert "d'0t" not in phonemes, sentence
