@@ -776,6 +776,7 @@ ENGINE_LEXICON = (
     ("ICML", "I.C.M.L"),
     ("IPO", "I.P.O"),
     ("IV", "I.V"),  # an IV drip, which it reads "roman four" (a numeral after a word: _roman)
+    ("Kubernetes", "Koobernetees"),  # not "kyoober-neets"
     ("LLaMA", "llama"),
     ("MoE", "M.O.E"),  # a mixture of experts, not "mo E"
     ("NIH", "N.I.H"),
