@@ -217,17 +217,20 @@ _UNITS = {
 _UNIT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if u != "W")
 
 
+# A reading time, which means nothing aloud: "5 min read", "4 minute read".
+_READING_TIME = r"\d{1,3}[ -]?min(?:ute)?s?\.? read"
 # What a link's text in parentheses may say that means nothing aloud.
 _LINK_LABEL = (
     r"(?i:links?|sources?|here|blog ?post|blog|thread|video|pdf|(?:github )?repo|website"
-    r"|tweet|press release|announcement|\d{1,3}[ -]?min(?:ute)?s?\.? read)"
+    rf"|tweet|press release|announcement|{_READING_TIME})"
 )
 
-# What "/h" and the like stand for after an amount: "$20/mo" is "20 dollars per month".
-_PER_SHORT_WORDS = {"h": "hour", "hr": "hour", "s": "second", "sec": "second"}
-_PER_SHORT_WORDS |= {"min": "minute", "wk": "week", "mo": "month", "yr": "year"}
-_PER_SHORT = "|".join(_PER_SHORT_WORDS)
-_PER_ANY = "|".join((*_PER_SHORT_WORDS, "hour", "day", "week", "month", "year", "person"))
+# What a short unit of time stands for: "$20/mo" is "20 dollars per month", "a 10-yr
+# bond" a "10-year" one.
+_TIME_UNITS = {"h": "hour", "hr": "hour", "s": "second", "sec": "second"}
+_TIME_UNITS |= {"min": "minute", "wk": "week", "mo": "month", "yr": "year"}
+_PER_SHORT = "|".join(_TIME_UNITS)
+_PER_ANY = "|".join((*_TIME_UNITS, "hour", "day", "week", "month", "year", "person"))
 
 
 # Words after an amount that show it is not a noun's modifier ("Apple's $3T is more").
@@ -235,19 +238,19 @@ _NOT_A_NOUN = (
     r"(?:is|was|are|were|has|had|will|would|in|on|of|for|to|and|or|but|from|by|at|with|as"
     r"|than|that|this|it|its|a|an|the|last|next|per|each|less|more|cheaper|higher|lower)"
 )
-# "10-yr", "5-min": "10-year", "5-minute"
-_HYPHENED_UNITS = {"yr": "year", "hr": "hour", "min": "minute", "sec": "second"}
-_HYPHENED_UNITS |= {"wk": "week", "mo": "month"}
+# An amount in words and its currency's plural, as the money rules write it: "5 million
+# dollars".
+_SPOKEN_AMOUNT = r"(\d[\d,.]*(?: (?i:million|billion|trillion|thousand))?) (dollar|euro|pound)s"
 
 
 def _hyphened_unit(m: re.Match[str]) -> str:
     """ "10-yr" -> "10-year"."""
-    return f"{m[1]}-{_HYPHENED_UNITS[m[2].lower()]}"
+    return f"{m[1]}-{_TIME_UNITS[m[2].lower()]}"
 
 
 def _per(m: re.Match[str]) -> str:
     """ "/mo" after an amount -> " per month", "req/s" -> "req per second"."""
-    return f"{m.groupdict().get('unit') or ''} per {_PER_SHORT_WORDS.get(m['per'], m['per'])}"
+    return f"{m.groupdict().get('unit') or ''} per {_TIME_UNITS.get(m['per'], m['per'])}"
 
 
 _MONTHS = {name[:3]: name for name in calendar.month_name[1:]} | {"Sept": "September"}
@@ -404,7 +407,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # 3/4, 7/10 (not "on 3/4", a date)
     (r"(?<![\w/.,])(?<!\bon )(\d{1,3})/(\d{1,3})(?![\w/]|[.,]\d)", _fraction),
     # a reading time, which means nothing aloud: "By Sam • 5 min read"
-    (r"(?i)(?:^|\s*[•·|–—-])\s*\d{1,3}[ -]?min(?:ute)?s?\.? read\b", ""),
+    (rf"(?i)(?:^|\s*[•·|–—-])\s*{_READING_TIME}\b", ""),
     # a link's label or a reading time in parentheses, "(source)", "(4 minute read)": not
     # read, but the end of a title or a sentence whose point flattening lost
     (rf"(?<=\w)\s*\({_LINK_LABEL}\)(?=\s+[A-Z])", "."),
@@ -513,18 +516,13 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     ),
     (r"(?<![\d.,])1 (euro|pound)s\b", r"1 \1"),
     # a $61.5B valuation: "a 61.5 billion dollar valuation"
-    (
-        r"\b([Aa]n?) (\d[\d,.]*(?: (?i:million|billion|trillion|thousand))?)"
-        r" (dollar|euro|pound)s\b",
-        r"\1 \2 \3",
-    ),
+    (rf"\b([Aa]n?) {_SPOKEN_AMOUNT}\b", r"\1 \2 \3"),
     # Nvidia's $4T moment, the $4T market: "Nvidia's 4 trillion dollar moment" (not "it's 5
     # dollars less", "the $5 million in funding")
     (
         r"\b((?i:the|this|that|its|their|his|her|our|your)"
         r"|(?!(?i:it|that|there|here|what|who|he|she|let|where|how)['’]s)\w+['’]s)"
-        r" (\d[\d,.]*(?: (?i:million|billion|trillion|thousand))?) (dollar|euro|pound)s"
-        rf" (?=(?!{_NOT_A_NOUN}\b)[a-z])",
+        rf" {_SPOKEN_AMOUNT} (?=(?!{_NOT_A_NOUN}\b)[a-z])",
         r"\1 \2 \3 ",
     ),
     (r"\s*&\s*", " and "),
