@@ -259,6 +259,31 @@ _MONTH_START = "|".join(name[:3] for name in calendar.month_name[1:])
 _MONTH_SHORT = "|".join(short for short, name in _MONTHS.items() if short != name)
 
 
+def _per_count(m: re.Match[str]) -> str:
+    """ "/M" after a price -> " per million", "/MTok" -> " per million tokens"."""
+    return {"MTok": " per million tokens", "M": " per million", "B": " per billion"}.get(
+        m["size"], " per thousand"
+    )
+
+
+# Abbreviated words of organizations' names, as they are said.
+_NAME_WORDS = {"Corp": "Corporation", "Co": "Company", "Inc": "Inc", "Ltd": "Limited"}
+_NAME_WORDS |= {"Univ": "University", "Assoc": "Association", "Assn": "Association"}
+_NAME_WORDS |= {"Dept": "Department", "Inst": "Institute", "Fdn": "Foundation"}
+_NAME_WORDS |= {"Govt": "Government"}
+_NAME_WORD = "|".join((*_NAME_WORDS, "govt"))
+# and adjectives, which a point never ends a sentence after: "Intl. Energy Agency"
+_NAME_WORDS |= {"Intl": "International", "Natl": "National"}
+
+
+def _name_word(m: re.Match[str]) -> str:
+    """ "Corp." -> "Corporation", keeping the point where it may end a sentence (not
+    before a comma or a lowercase word); "Int'l" -> "International"."""
+    abbr = m["abbr"].replace("’", "").replace("'", "")
+    word = _NAME_WORDS.get(abbr) or _NAME_WORDS[abbr.capitalize()].lower()
+    return word if m["on"] is not None or not m[0].endswith(".") else f"{word}."
+
+
 def _month(m: re.Match[str]) -> str:
     """ "Aug." before a day or a year, or after a day -> "August"."""
     return _MONTHS[m["month"]]
@@ -271,6 +296,19 @@ _TITLES |= {"Gen": "General", "Col": "Colonel", "Capt": "Captain", "Lt": "Lieute
 _TITLES |= {"Sgt": "Sergeant", "Adm": "Admiral", "Rev": "Reverend", "Mt": "Mount"}
 _TITLES |= {"Ft": "Fort", "Jr": "Junior", "Sr": "Senior"}
 _TITLE = "|".join(title for title in _TITLES if title not in ("Jr", "Sr"))
+
+
+# Time zones that follow a time: "4 p.m. ET".
+_TIME_ZONE = "ET|PT|CT|MT|EST|PST|CST|MST|EDT|PDT|CDT|MDT|GMT|UTC|BST|CET|CEST|IST|JST|AEST"
+
+
+# Words that often start a sentence, and rarely follow "U.S." inside one.
+_STARTERS = (
+    "The|This|That|These|Those|Then|There|Their|They|He|She|It|Its|We|I|You|But|And|So|Yet"
+    "|Or|In|On|At|As|For|If|When|While|After|Before|Meanwhile|However|Also|A|An|Now|Still"
+    "|Our|My|His|Her|What|Why|How|Who|Where|Some|Many|Most|One|No|Not|Even|Last|Next|Here"
+    "|According|More|Such|Both|Each|All|To|With|From|By|Since|Until|Under|Over|Instead"
+)
 
 
 # Places and days named after a saint, which news writes "St. Louis", "St. Patrick's Day".
@@ -319,7 +357,8 @@ def _unit(m: re.Match[str]) -> str:
 # (pattern, replacement) pairs applied in order by `to_speech`. Citations are dropped
 # here; `to_speech(..., citations="read")` reads them instead (`spoken_citation`).
 SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
-    (r"<(?!\s)[^<>]*(?<!\s)>", " "),  # HTML tags, "<&mut [T]>" (not "x < 5 and y > 3")
+    # HTML tags, "<&mut [T]>" (not "x < 5 and y > 3", nor "<5% of them, >10 of")
+    (r"<(?![\s\d$€£~=])[^<>]*(?<!\s)>", " "),
     (r"\*\|[A-Z0-9_:]+\|\*", ""),  # a mailing list's merge tags: "Hi *|FNAME|*"
     (r"\[([^\]]+)\]\([^)\s]*\)", r"\1"),  # Markdown links: keep the text
     (r"\s*\[(?:\d{1,3}|\^[\w-]{1,20})\]", ""),  # footnote marks: "as shown [1]", "[^1]"
@@ -334,6 +373,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # a date 10/12/2025, which day first or month first reads the same: "10 12 2025"
     (r"(?<![\w/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b(?!/)", _slashed_date),
     (r"\b50/50\b", "50 50"),
+    (r"\b9/11\b", "9 11"),
     # URLs (not the punctuation after one): "available at <URL>" is "available online".
     (r"\s(?:at|on|via)\s+(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " online"),
     (r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " "),
@@ -455,6 +495,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
         r"\b([48])K(?=\s+(?:video|display|resolution|TVs?|screens?|monitors?|HDR|footage)\b)",
         r"\1 K",
     ),
+    # a price per so many tokens: "$3/M", "$0.25/1M tokens", "$15/MTok", "$0.02/1K"
+    (r"(?<=\d)\s?/\s?(?:1\s?)?(?P<size>MTok|[MkKB])\b(?![/.]\w)", _per_count),
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[kK]\b", r"\1 thousand"),  # 8k tokens, $200k
     (r"(?<![\w.-])(\d+(?:\.\d+)?)(?:M|\s?mn)\b", r"\1 million"),  # 70M parameters
     (r"(?<=[$€£])(\d+(?:\.\d+)?)m\b", r"\1 million"),  # £1.2m
@@ -463,6 +505,8 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[xX]\s*[–—-]\s*(?=\d+(?:\.\d+)?[xX]\b)", r"\1 to "),  # 2x-3x
     (r"(?<![\w.-])(\d+(?:\.\d+)?)[xX]\b", r"\1 times"),  # 10x cheaper, 2X
     (r"\band/or\b", "and or"),
+    (r"\b[Yy]/[Yy]\b", "year over year"),  # up 9% y/y
+    (r"\b[Qq]/[Qq]\b", "quarter over quarter"),
     (r"\b([A-Z])/([A-Z])\b", r"\1 \2"),  # I/O, A/B testing
     (r"\s+/\s+", ", "),  # "(Leah Nylen / Bloomberg)": a pause, not "slash"
     # $20/mo, 100 req/s, 5/day: "per month", "per second", "per day"
@@ -484,12 +528,27 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # St. Louis (espeak-ng ends a sentence at the point); not "Main St. The ...", a street
     (rf"\bSt\.(?= (?:{_SAINTS})\b)", "Saint"),
     (r"\b(?P<title>Jr|Sr)\b(?:\.(?=,|\s+\w))?", _title),
+    # "the U.S. President": no sentence ends at the point (espeak-ng ends one), unless a
+    # word that starts sentences follows ("to the U.S. Then")
+    (rf"\b((?:[A-Z]\.){{1,3}}[A-Z])\.(?=\s+(?!(?:{_STARTERS})\b)[A-Z][a-z])", r"\1"),
     (r"\bIMHO\b", "in my humble opinion"),
+    (r"\bPh\.\s?D\.(?=,|\s+[a-z])", "PhD"),  # espeak-ng says "P H D dot D dot"
+    (r"\bPh\.\s?D\b", "PhD"),
+    (r"\bIPv(?=\d)", "I P v"),  # IPv6, not "ipv six"
+    (r"\bFY\s?['’]?(?=\d\d(?:\d\d)?\b)", "F Y "),  # FY2024, not "fy"
+    (r"\bk8s\b", "Kubernetes"),
+    # 4 p.m. ET: espeak-ng ends a sentence at the point before the time zone
+    (rf"\b([ap])\.m\.(?=\s+(?:{_TIME_ZONE})\b)", r"\1m"),
     (r"(?:^|(?<=[.!?]\s))Q:\s", "Question: "),  # an interview's "Q: ..." and "A: ..."
     (r"(?:^|(?<=\?\s))A:\s", "Answer: "),
     (r"(?<![\w/])r/(?=\w)", "r slash "),  # a subreddit: r/rust
     # iterative/recursive, Risk/Strategy, Box/Rc/Arc; not TCP/IP, 24/7 or src/parse.py
     (r"(?<![\w/.:])[A-Za-z][\w-]*(?:/[A-Za-z][\w-]*)+(?![\w/]|\.\w)", _alternatives),
+    # words of an organization's name that espeak-ng misreads ("Intl" "int-el") or ends a
+    # sentence at ("Acme Corp. and"): "Corporation", "International"
+    (rf"\b(?P<abbr>{_NAME_WORD})\.(?P<on>(?=[,;:)]|\s+[a-z\d]))?", _name_word),
+    (r"\b(?P<abbr>Int['’]?l|Nat['’]?l)\b\.?(?P<on>)", _name_word),
+    (r"\b(?P<abbr>Govt|govt|Dept)\b(?!\.)(?P<on>)", _name_word),
     (r"\bFigs\.(?=\s*\d)", "Figures"),
     (r"\bFig\.(?=\s*\d)", "Figure"),
     (r"\bEq\.(?=\s*\(?\d)", "Equation"),
@@ -532,6 +591,11 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # comparisons espeak-ng would not read ("N > 1" is "N 1"); it reads ">=" itself
     (r"(?<=[\w)])\s+>\s+(?=[\w$€£(-])", " greater than "),
     (r"(?<=[\w)])\s+<\s+(?=[\w$€£(-])", " less than "),
+    # "more than" and "less than" before a number: ">10 people", "<5 percent", "≥3 runs"
+    (r"(?:^|(?<=[\s(]))>\s?(?=\d)", "more than "),
+    (r"(?:^|(?<=[\s(]))<\s?(?=\d)", "less than "),
+    (r"(?:^|(?<=[\s(]))≥\s?(?=\d)", "at least "),
+    (r"(?:^|(?<=[\s(]))≤\s?(?=\d)", "at most "),
     (r"\s*≈\s*", " is about "),
     (r"\s*(?:→|->|»|›)\s*$", ""),  # a link's arrow: "Read more →"
     (r"\s*(?:→|->)\s*", " to "),

@@ -612,6 +612,37 @@ def test_labels_of_an_items_parts_open_no_items():
     assert intro.endswith("In this episode: Anthropic, OpenAI, and Quick Hits.")
 
 
+def test_labels_of_parts_that_come_once_open_no_items_and_the_footer_is_not_read():
+    # The Batch's and Axios's shape: each story's parts are labelled, some labels only
+    # once in an issue ("How it works:"); the footer starts "You're receiving this".
+    text = (
+        "# The Batch\n\n## News\n\n### Meta Releases Llama 3.1\n\n"
+        "**What's new:** Meta released Llama 3.1.\n\n"
+        "**How it works:** The model was trained on 15.6T tokens.\n\n"
+        "**The big picture:** Open weights at this scale.\n\n"
+        "### Google's Gemini Gets Faster\n\n"
+        "**What's new:** Google cut Gemini's price.\n\n"
+        "**Yes, but:** It is slower.\n\n"
+        "## Subscribe\n\n"
+        "You’re receiving this email because you signed up. Unsubscribe · Manage preferences\n"
+        "© 2024 DeepLearning.AI, 400 Castro St., Mountain View, CA 94041\n"
+    )
+    issue = parse_text(text, slug="the-batch-300", fmt="markdown")
+    news, subscribe = issue.sections
+    meta, gemini = news.items
+    assert (meta.title, gemini.title) == ("Meta Releases Llama 3.1", "Google's Gemini Gets Faster")
+    assert meta.summary.split("\n\n") == [
+        "What's new: Meta released Llama 3.1.",
+        "How it works: The model was trained on 15.6T tokens.",
+        "The big picture: Open weights at this scale.",
+    ]
+    assert gemini.summary.endswith("Yes, but: It is slower.")
+    assert (subscribe.items, subscribe.subsections, issue.closing) == ((), (), ())
+    segments = make_segments(issue)
+    assert [s.id for s in segments] == ["01-intro", "02-section-news", "03-outro"]
+    assert not any("receiving" in s.script or "2024" in s.script for s in segments)
+
+
 def test_markdown_task_boxes_and_line_breaks_are_not_read():
     blocks = read_markdown("- [ ] a task\n- [x] done task\n\nLine one<br>line two<BR/>three.")
     assert [b.text for b in blocks] == ["a task", "done task", "Line one line two three."]

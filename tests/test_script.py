@@ -292,6 +292,35 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "an 8 euro ticket",
         ),
         (
+            "at $3/M input tokens, $0.25/1M tokens, $15/MTok, $0.02/1K, up 9% y/y and 2% Q/Q",
+            "at 3 dollars per million input tokens, 25 cents per million tokens, 15 dollars "
+            "per million tokens, 2 cents per thousand, up 9 percent year over year and 2 "
+            "percent quarter over quarter",
+        ),
+        (
+            "trained with >10^26 FLOPs, <5% of cases (≥3 runs, ≤2 GPUs); <5% or >10 of them",
+            "trained with more than 10 to the 26 flops, less than 5 percent of cases, at "
+            "least 3 runs, at most 2 GPUs, less than 5 percent or more than 10 of them",
+        ),
+        (
+            "the U.S. Dept. of Commerce, Acme Corp. and Foo Inc., Smith & Co. The Intl. "
+            "Energy Agency, the Nat'l Science Fdn., the govt. of Chile, Stanford Univ. Then",
+            "the U.S Department of Commerce, Acme Corporation and Foo Inc, Smith and Company. "
+            "The International Energy Agency, the National Science Foundation, the government "
+            "of Chile, Stanford University. Then",
+        ),
+        (
+            "a Ph.D. in CS, a Ph.D., got a Ph.D. Then IPv6, FY2024, FY'25, k8s, at 4 p.m. ET "
+            "on 9/11",
+            "a PhD in CS, a PhD, got a PhD. Then I P v6, F Y 2024, F Y 25, Kubernetes, at 4 pm "
+            "ET on 9 11",
+        ),
+        # espeak-ng ends a sentence at "U.S." before a capital: not before a name
+        (
+            "The U.S. President met U.K. officials and J.R.R. Tolkien. He moved to the U.S. Then",
+            "The U.S President met U.K. officials and J.R.R Tolkien. He moved to the U.S. Then",
+        ),
+        (
             "pp. 12, p. 7, vol. 3, ca. 1900, approx. 3, ~$5",
             "pages 12, page 7, volume 3, circa 1900, approximately 3, about 5 dollars",
         ),
