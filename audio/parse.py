@@ -290,6 +290,8 @@ def _with_closing(issue: Issue) -> Issue:
         kept, closing = _without_sign_off(items[-1])
         return replace(issue, highlights=(*items[:-1], *kept), closing=closing)
     section = issue.sections[-1]
+    if (signed := _signing_off(section)) is not None:
+        return replace(issue, sections=issue.sections[:-1], closing=signed)
     subsections = [k for k, sub in enumerate(section.subsections) if sub.items]
     items = section.subsections[subsections[-1]].items if subsections else section.items
     if not items or items[-1].opinions or items[-1].responses:
@@ -307,6 +309,21 @@ def _with_closing(issue: Issue) -> Issue:
         section = replace(section, items=items)
     sections = (*issue.sections[:-1], section)
     return replace(issue, sections=sections, closing=closing)
+
+
+def _signing_off(section: Section) -> tuple[str, ...] | None:
+    """The paragraphs of a last section whose heading signs off ("Thanks for reading!")
+    over a few short lines of text, no stories; None for any other section."""
+    items = section.items
+    paragraphs = [p for i in items for p in (_ended(i.title), *i.summary.split("\n\n")) if p]
+    if (
+        not _SIGN_OFF.match(section.name)
+        or any(sub.items for sub in section.subsections)
+        or any(i.url or i.authors or i.links or i.opinions for i in items)
+        or sum(map(len, paragraphs)) > 400
+    ):
+        return None
+    return (_ended(section.name), *paragraphs)
 
 
 def _without_sign_off(item: Item) -> tuple[tuple[Item, ...], tuple[str, ...]]:
@@ -382,6 +399,8 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
             at = 0
         elif (at := _title_heading(rest)) is not None or _title_line(first, slug_number):
             at = at or 0
+            if _dated_below(rest, at):  # "# Axios AI+" over "June 3, 2025"
+                rest[at : at + 2] = [Block(f"{squash(rest[at].text)} — {rest[at + 1].text}")]
             meta.update(_title_parts(squash(rest[at].text), slug_number))
         if at is not None:
             # (and the title again, as an e-mail's first line under its subject)
@@ -394,6 +413,18 @@ def _metadata(blocks: Sequence[Block], slug_number: int | None = None) -> tuple[
     if not meta.get("newsletter"):
         meta.pop("newsletter", None)
     return meta, rest
+
+
+def _dated_below(blocks: Sequence[Block], at: int) -> bool:
+    """Whether a title heading is only a name, with the issue's date on the line under
+    it: "# Axios AI+" then "June 3, 2025"."""
+    under = blocks[at + 1] if at + 1 < len(blocks) else None
+    return (
+        under is not None
+        and under.level is None
+        and bool(_DATE_LINE.fullmatch(under.text.strip()))
+        and not re.search(r"\d", blocks[at].text)
+    )
 
 
 def _title_line_first(blocks: list[Block], slug_number: int | None) -> list[Block]:
@@ -1711,8 +1742,8 @@ def _events_label_blocks(
             summarizer = held.summarizer if held else None
             started = True
             continue
-        if _CHROME.match(block.text) or not re.search(r"\w", block.text):
-            continue  # buttons, a footer line, a separator ("***")
+        if _CHROME.match(block.text) or not re.search(r"\w", block.text) or _postal(block):
+            continue  # buttons, a footer line, a separator ("***"), the sender's address
         if _call_to_action(block):
             continue  # "Read the draft", a link that says only where it goes
         if _strong_heading(block.text, ctx) and _is_heading_line(block.text, ctx):
@@ -1823,6 +1854,15 @@ _CHROME = re.compile(
     rf"(?i)(?:{_BUTTON}{_BUTTON_ADDRESS}(?:[\s|•·,/]+|$))+(?:{_COPYRIGHT})?$|{_COPYRIGHT}$"
     r"|thanks for reading [^\n]{1,80}?[!.] subscribe for free[^\n]{0,120}$"
 )
+# A postal address, which an e-mail's footer must carry: "Arlington, VA 22201".
+_POSTAL_ADDRESS = re.compile(r"\b[A-Z][a-z]+,? [A-Z]{2},? \d{5}(?:-\d{4})?\b")
+
+
+def _postal(block: Block) -> bool:
+    """Whether a short paragraph holds the sender's postal address (a footer's)."""
+    return len(block.text) <= 300 and bool(_POSTAL_ADDRESS.search(block.text))
+
+
 # What a link says when it is only a way to somewhere else: "Read the draft", "Sign up".
 _CALL_TO_ACTION = re.compile(
     r"(?i)[^\w\s]*\s*(?:read|see|view|watch|listen|learn|find out|sign up|register|apply"

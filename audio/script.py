@@ -373,6 +373,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # a date 10/12/2025, which day first or month first reads the same: "10 12 2025"
     (r"(?<![\w/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b(?!/)", _slashed_date),
     (r"\b50/50\b", "50 50"),
+    (r"(?<=\d)½", " and a half"),  # a 4½-minute read
+    (r"(?<=\d)¼", " and a quarter"),
+    (r"(?<=\d)¾", " and three quarters"),
     (r"\b9/11\b", "9 11"),
     # URLs (not the punctuation after one): "available at <URL>" is "available online".
     (r"\s(?:at|on|via)\s+(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " online"),

@@ -643,6 +643,33 @@ def test_labels_of_parts_that_come_once_open_no_items_and_the_footer_is_not_read
     assert not any("receiving" in s.script or "2024" in s.script for s in segments)
 
 
+def test_a_name_over_the_date_a_closing_section_and_the_senders_address():
+    # Axios's shape: "# Axios AI+" over the date; the last section's heading signs off
+    # ("Thanks for reading!") over a few short lines; the footer gives a postal address.
+    text = (
+        "# Axios AI+\n\nJune 3, 2025\n\nGood morning!\n\n"
+        "## 1 big thing: OpenAI's round closes\n\n**OpenAI** closed its funding round.\n\n"
+        "**Why it matters:** It is the largest on record.\n\n"
+        "## Thanks for reading!\n\n"
+        "Thanks to Megan Morrone for editing this newsletter. Reach us at ai@axios.com.\n\n"
+        "*Axios, 3100 Clarendon Blvd., Arlington VA 22201. You received this email because "
+        "you signed up.*\n"
+    )
+    issue = parse_text(text, slug="axios-ai-plus-2025-06-03", fmt="markdown")
+    assert (issue.newsletter, issue.title, issue.number) == ("Axios AI+", "June 3, 2025", None)
+    (story,) = issue.sections
+    assert story.name == "1 big thing: OpenAI's round closes"
+    assert issue.closing == (
+        "Thanks for reading!",
+        "Thanks to Megan Morrone for editing this newsletter.",
+        "Reach us at ai@axios.com.",
+    )
+    outro = make_segments(issue)[-1].script
+    assert "Arlington" not in outro and outro.endswith(
+        "That was Axios AI+. Thank you for listening."
+    )
+
+
 def test_markdown_task_boxes_and_line_breaks_are_not_read():
     blocks = read_markdown("- [ ] a task\n- [x] done task\n\nLine one<br>line two<BR/>three.")
     assert [b.text for b in blocks] == ["a task", "done task", "Line one line two three."]

@@ -315,6 +315,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "a PhD in CS, a PhD, got a PhD. Then I P v6, F Y 2024, F Y 25, Kubernetes, at 4 pm "
             "ET on 9 11",
         ),
+        (
+            "a 4½-minute read, 2¼ cups, 1¾ miles",
+            "a 4 and a half-minute read, 2 and a quarter cups, 1 and three quarters miles",
+        ),
         # espeak-ng ends a sentence at "U.S." before a capital: not before a name
         (
             "The U.S. President met U.K. officials and J.R.R. Tolkien. He moved to the U.S. Then",
