@@ -538,7 +538,7 @@ _TITLE_END = re.compile(
 # A flattened issue's first words naming it: "Last Week in AI #211 Welcome back! ...",
 # "Hacker Newsletter #690 - February 28, 2025 Hi everyone, ..."
 _RUN_IN_NAME = re.compile(
-    r"(?P<name>[A-Z][\w .&'’-]{1,60}?) ?#\d{1,4}"
+    r"(?P<name>[A-Z][\w .&'’-]{1,60}?)(?: ?#| [-–—:|]? ?(?:Issue|No\.?) ?)\d{1,4}"
     rf"(?:\s*[-–—:|]\s*{_DATE})?(?=\s+[A-Z“\"])"
 )
 
@@ -618,6 +618,7 @@ def _drop_footer(blocks: list[Block]) -> list[Block]:
         m = _FOOTER.search(blocks[i].text, offset if i == last else 0)
         if m:
             head = _before_sentence_of(blocks[i].text, m.start())
+            head = _TRAILING_BUTTONS.sub("", head)  # "... in June. Subscribe" flattened
             return [*blocks[:i], *([replace(blocks[i], text=head)] if head else [])]
     return blocks
 
@@ -1320,8 +1321,9 @@ def _events_label_form(
             # title lines over their text, or text under headings in capitals.
             yield from _events_label_blocks(blocks, ctx, titles=titles)
             return
-        if (unflattened := _unflatten(text)) is not None:
-            # Flattened, with headings in capitals and stories in labelled parts.
+        if (unflattened := _unflatten(text) or _unflatten_titled(text, ctx)) is not None:
+            # Flattened, with headings in capitals and stories in labelled parts; or
+            # with no such headings, each story's title before its first part's label.
             lines, titles = unflattened
             yield from _events_label_blocks(lines, ctx, titles=titles)
             return
@@ -1423,6 +1425,74 @@ def _unflatten(text: str) -> tuple[list[Block], set[int]] | None:
             titles.add(len(lines))  # "GPT-4.5 comes to Plus users" before "The Rundown:"
         lines.append(Block(piece))
     return lines, titles
+
+
+# A known label of a story's part after a sentence in flattened text: "... users. How
+# it works: The model ...".
+_FLAT_PART = re.compile(r"(?:(?<=[.!?…)] )|(?<=\n))(?P<title>[A-Z][^.!?:\n]{2,40}):(?= \S)")
+# Where a sentence ends before a title: "... learning! Andrew News Meta Releases ...".
+_FLAT_BREAK = re.compile(r"[.!?…]['’\"”)]?(?=\s)|\n")
+
+
+def _unflatten_titled(text: str, ctx: _Context) -> tuple[list[Block], set[int]] | None:
+    """Text flattened to one line with no headings in capitals, whose stories each open
+    with the same label after their title ("Meta Releases Llama 3.1 What's new: ..."),
+    as the lines it was: each story's title (the words from the sentence before it to
+    its first label), with a known section's name that comes before a title as its
+    heading ("Andrew News Meta Releases ...": the sign-off's name, then "News"); each
+    part with a label that recurs or is known ("How it works:"); and the sign-off; with
+    the indexes of the titles. None unless two stories or more open so."""
+    recurring = _recurring_flat_labels(text)
+    if not recurring:
+        return None
+    first = recurring[0][1].casefold()
+    cuts: dict[int, str] = {start: "label" for start, _ in recurring}
+    cuts |= {m.start(): "label" for m in _FLAT_PART.finditer(text) if _part_label(m["title"])}
+    stories = 0
+    for start, label in recurring:
+        if label.casefold() != first:
+            continue
+        ends = [m.end() for m in _FLAT_BREAK.finditer(text, max(0, start - 200), start)]
+        begin = ends[-1] if ends else max(0, start - 200)
+        run = text[begin:start].strip()
+        words = run.split()
+        if not run[:1].isupper() or not 1 <= len(words) <= 15:
+            continue
+        at = begin + text[begin:start].index(run)
+        heading = _name_before_title(words, ctx)
+        if heading is not None:
+            before, size = heading
+            offsets = [m.start() for m in re.finditer(r"\S+", run)]
+            cuts[at] = "name" if before else "heading"  # the sign-off's name on its line
+            cuts[at + offsets[before]] = "heading"
+            cuts[at + offsets[before + size]] = "title"
+        else:
+            cuts[at] = "title"
+        stories += 1
+    if stories < 2:
+        return None
+    if (sign_off := _flat_sign_off(text)) is not None:
+        cuts.setdefault(sign_off, "sign-off")
+    lines: list[Block] = []
+    titles: set[int] = set()
+    for start, end in itertools.pairwise([*sorted({0, *cuts}), len(text)]):
+        piece = text[start:end].strip()
+        if piece:
+            if cuts.get(start) == "title":
+                titles.add(len(lines))
+            lines.append(Block(piece))
+    return lines, titles
+
+
+def _name_before_title(words: Sequence[str], ctx: _Context) -> tuple[int, int] | None:
+    """Where a known section's name stands in the words before a story's first label,
+    with words of the title after it and at most two words before it (a sign-off's
+    name): (index of its first word, its number of words); None when none does."""
+    for first in range(min(3, len(words) - 1)):
+        for size in range(min(5, len(words) - first - 1), 0, -1):
+            if " ".join(words[first : first + size]).casefold() in ctx.levels:
+                return first, size
+    return None
 
 
 def _flattened(text: str) -> bool:
@@ -1861,6 +1931,10 @@ _POSTAL_ADDRESS = re.compile(r"\b[A-Z][a-z]+,? [A-Z]{2},? \d{5}(?:-\d{4})?\b")
 def _postal(block: Block) -> bool:
     """Whether a short paragraph holds the sender's postal address (a footer's)."""
     return len(block.text) <= 300 and bool(_POSTAL_ADDRESS.search(block.text))
+
+
+# Buttons that a footer's text comes after: "... in June. Subscribe You're receiving".
+_TRAILING_BUTTONS = re.compile(rf"(?<=[.!?])(?:\s+(?i:{_BUTTON}))+$")
 
 
 # What a link says when it is only a way to somewhere else: "Read the draft", "Sign up".

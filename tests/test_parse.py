@@ -754,6 +754,47 @@ def test_a_flattened_issue_with_headings_in_capitals_and_labelled_stories():
     assert issue.warnings == ()
 
 
+BATCH_FLAT = (
+    "The Batch — Issue 300 Dear friends, Last week I spoke about agentic workflows. Keep "
+    "learning! Andrew News Meta Releases Llama 3.1 What's new: Meta released Llama 3.1 in "
+    "three sizes. How it works: The 405B model was trained on 15.6T tokens. Why it matters: "
+    "Open weights at this scale are new. Google's Gemini Gets Faster What's new: Google cut "
+    "Gemini's price by 78%. Behind the news: Alphabet's capex hit $13B. Subscribe You're "
+    "receiving this email because you signed up for The Batch."
+)
+
+
+def test_a_flattened_issue_with_titles_before_the_label_each_story_opens_with():
+    # No headings in capitals: each story's title runs into its first part's label, and
+    # a known section's name ("News") into the title, after the editor's name.
+    issue = parse_text(BATCH_FLAT, slug="the-batch-300")
+    assert (issue.newsletter, issue.number) == ("The Batch", 300)
+    assert issue.preamble == (
+        "Dear friends, Last week I spoke about agentic workflows. Keep learning!",
+        "Andrew",
+    )
+    (news,) = issue.sections
+    assert news.name == "News"
+    assert [(i.title, i.summary.split("\n\n")) for i in news.items] == [
+        (
+            "Meta Releases Llama 3.1",
+            [
+                "What's new: Meta released Llama 3.1 in three sizes.",
+                "How it works: The 405B model was trained on 15.6T tokens.",
+                "Why it matters: Open weights at this scale are new.",
+            ],
+        ),
+        (
+            "Google's Gemini Gets Faster",
+            [
+                "What's new: Google cut Gemini's price by 78%.",
+                "Behind the news: Alphabet's capex hit $13B.",
+            ],
+        ),
+    ]
+    assert issue.warnings == ()
+
+
 def test_a_flattened_issue_opens_with_its_name_number_and_date():
     text = (
         "Hacker Newsletter #690 - February 28, 2025 Hi everyone, here's this week's "
