@@ -319,6 +319,11 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "a 4½-minute read, 2¼ cups, 1¾ miles",
             "a 4 and a half-minute read, 2 and a quarter cups, 1 and three quarters miles",
         ),
+        (
+            "819GB/s of bandwidth, 1,000 tok/s, 10 Gb/s links",
+            "819 gigabytes per second of bandwidth, 1,000 tokens per second, 10 gigabits per "
+            "second links",
+        ),
         # espeak-ng ends a sentence at "U.S." before a capital: not before a name
         (
             "The U.S. President met U.K. officials and J.R.R. Tolkien. He moved to the U.S. Then",
