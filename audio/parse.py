@@ -2022,13 +2022,14 @@ def _recurring_labels(openings: Sequence[list[_Event]]) -> set[str]:
 def _bold_title(block: Block, after: Block | None) -> bool:
     """Whether a paragraph all in bold titles the paragraph after it, as a heading
     would: four to fifteen words (a shorter one names a part, "**Also notable**"), not a
-    part's label, over a paragraph of 40 characters or more."""
+    part's label nor a sponsor's line, over a paragraph of 40 characters or more."""
     text = block.text.rstrip(".:")
     return (
         block.lead >= len(text)
         and not block.list_item
         and 4 <= len(text.split()) <= 15
         and not _PART_LABEL.match(text)
+        and not _SPONSOR_LINE.match(text)  # "PRESENTED BY ACME CLOUD": the introduction's
         and after is not None
         and after.level is None
         and len(after.text) >= 40

@@ -606,7 +606,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?:^|(?<=[\s(]))≥\s?(?=\d)", "at least "),
     (r"(?:^|(?<=[\s(]))≤\s?(?=\d)", "at most "),
     (r"\s*≈\s*", " is about "),
-    (r"\s*(?:→|->|»|›)\s*$", ""),  # a link's arrow: "Read more →"
+    (r"\s*(?:→|->|»|›)(?=\.?\s*$)", ""),  # a link's arrow: "Read more →" (or "→.")
     (r"\s*(?:→|->)\s*", " to "),
     (r"\s*×\s*", " times "),
     (r"\s*(?:—|–|\s--?\s)\s*", ", "),  # dashes between words

@@ -670,6 +670,26 @@ def test_a_name_over_the_date_a_closing_section_and_the_senders_address():
     )
 
 
+def test_a_sponsors_line_in_bold_is_read_in_the_introduction_not_as_an_item():
+    html = (
+        "<h1>AI Brief #42</h1><p>Hi friends,</p>"
+        "<p><strong>PRESENTED BY ACME CLOUD</strong></p>"
+        "<p>Run your models 3x cheaper on Acme Cloud. <a href='https://acme.example'>Try it"
+        " free →</a></p><h2>Top stories</h2><h3><a href='https://a.example'>Claude uses a"
+        " computer</a></h3><p>It can click and type.</p>"
+    )
+    issue = parse_text(html, slug="ai-brief-42", fmt="html")
+    assert issue.highlights == ()
+    assert issue.preamble[-2:] == (
+        "PRESENTED BY ACME CLOUD",
+        "Run your models 3x cheaper on Acme Cloud. Try it free →",
+    )
+    assert make_segments(issue)[0].script.split("\n\n")[2:4] == [
+        "PRESENTED BY ACME CLOUD.",
+        "Run your models 3 times cheaper on Acme Cloud. Try it free.",
+    ]
+
+
 def test_markdown_task_boxes_and_line_breaks_are_not_read():
     blocks = read_markdown("- [ ] a task\n- [x] done task\n\nLine one<br>line two<BR/>three.")
     assert [b.text for b in blocks] == ["a task", "done task", "Line one line two three."]

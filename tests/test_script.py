@@ -262,6 +262,7 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
         ),
         ("A: More compute.", "Answer: More compute."),
         ("It learns from play data...", "It learns from play data."),
+        ("Try it free →.\n\nRead more »", "Try it free.\n\nRead more"),  # (a script's full stop)
         (
             "About 10⁶ samples, E = mc², the model¹ is big",
             "About 10 to the 6 samples, E = mc to the 2, the model is big",
