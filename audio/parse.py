@@ -272,7 +272,7 @@ def parse_text(
 
 # How an editor signs off: "That's all for this week!", "See you next week,", "Cheers,".
 _SIGN_OFF = re.compile(
-    r"(?i)(?:that'?s (?:all|it)\b|see you\b|until next (?:time|week)|thanks? (?:you )?for "
+    r"(?i)(?:that'?s (?:all|it|a wrap)\b|see you\b|until next (?:time|week)|thanks? (?:you )?for "
     r"reading|talk (?:to you )?soon|catch you\b|have a (?:great|good|nice)\b|stay (?:tuned|safe"
     r"|curious)|happy \w+ing\b|cheers\b|(?:best|kind|warm)(?: wishes| regards)?,?$|bye\b"
     r"|(?:sincerely|regards|warmly|yours(?: truly)?),?$)"
@@ -661,7 +661,36 @@ def _events_author_form(blocks: Sequence[Block], ctx: _Context) -> Iterator[_Eve
 
 def _strong_heading(text: str, ctx: _Context) -> bool:
     """A heading by its form alone: in capitals, or a known heading name."""
+    text = _EMOJI_LEAD.sub("", text)
     return _caps_word(text.replace(" ", "")) or text.casefold() in ctx.levels
+
+
+# Emoji before a plain-text heading: "💰 Funding", "🛠️ Tools".
+_EMOJI_LEAD = re.compile(rf"^(?:{EMOJI}|\s)+(?=\w)")
+
+
+def _plain_heading(
+    blocks: Sequence[Block], index: int, ctx: _Context, *, lists: bool = True
+) -> bool:
+    """Whether a paragraph is a heading where no markup says so: in capitals or a known
+    name, or (with `lists`) a short line over a list (`_over_a_list`)."""
+    text = blocks[index].text
+    strong = _strong_heading(text, ctx) or (lists and _over_a_list(blocks, index))
+    return strong and _is_heading_line(text, ctx)
+
+
+def _over_a_list(blocks: Sequence[Block], index: int) -> bool:
+    """Whether a plain line of at most five words stands over a list, as its heading:
+    "Tools" over "• Lovable 2.0 – build full-stack apps by chatting"."""
+    block = blocks[index]
+    after = blocks[index + 1] if index + 1 < len(blocks) else None
+    return (
+        after is not None
+        and after.list_item
+        and not block.list_item
+        and block.level is None
+        and len(_EMOJI_LEAD.sub("", block.text).split()) <= 5
+    )
 
 
 def _heading_lines(blocks: Sequence[Block], ctx: _Context) -> set[int]:
@@ -1224,6 +1253,7 @@ _SPONSOR_LINE = re.compile(
 
 def _is_heading_line(text: str, ctx: _Context) -> bool:
     """A paragraph that is a heading: a known name, ALL CAPS, or a short title-like line."""
+    text = _EMOJI_LEAD.sub("", text)
     if text.casefold() in ctx.levels:
         return True
     if len(text) > 80 or len(text.split()) > 9 or _ANCHOR.search(text):
@@ -1313,9 +1343,7 @@ def _events_label_form(
     if len(chunks) < 2 and not _OTHER_BLOCK.search(rest):
         titles = _title_lines(blocks, ctx)
         lead_ins = sum(bool(_lead_in_opening(b)) for b in blocks)
-        headings = sum(
-            _strong_heading(b.text, ctx) and _is_heading_line(b.text, ctx) for b in blocks
-        )
+        headings = sum(_plain_heading(blocks, i, ctx) for i in range(len(blocks)))
         if lead_ins >= 2 or len(titles) >= 2 or headings + bool(titles or lead_ins) >= 2:
             # Paragraphs on lines of their own, items opened by "Title:" lines or by
             # title lines over their text, or text under headings in capitals.
@@ -1816,8 +1844,9 @@ def _events_label_blocks(
             continue  # buttons, a footer line, a separator ("***"), the sender's address
         if _call_to_action(block):
             continue  # "Read the draft", a link that says only where it goes
-        if _strong_heading(block.text, ctx) and _is_heading_line(block.text, ctx):
-            summarizer = None  # a plain-text heading in capitals, or a known name: "NEWS"
+        if _plain_heading(blocks, index, ctx, lists=not deepest):
+            # a plain-text heading in capitals, a known name ("NEWS"), or over a list
+            summarizer = None
             yield _heading_event(block.text, None, ctx)
             continue
         started = True

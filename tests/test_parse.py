@@ -795,6 +795,27 @@ def test_a_flattened_issue_with_titles_before_the_label_each_story_opens_with():
     assert issue.warnings == ()
 
 
+def test_plain_text_headings_after_an_emoji_or_over_a_list():
+    # Ben's Bites' shape: "🔥 The big one", "💰 Funding" (a known name) and "🛠️ Tools"
+    # (a short line over bullets) are headings.
+    text = (
+        "Ben's Bites\nMay 12, 2025\n\nHey folks, big week for agents.\n\n"
+        "🔥 The big one\nOpenAI launched Codex, a cloud coding agent that runs tasks in "
+        "parallel sandboxes. It's available to Pro users today.\n\n"
+        "🛠️ Tools\n• Lovable 2.0 – build apps by chatting\n• Granola – AI meeting notes\n\n"
+        "💰 Funding\n• Anysphere raised $900M.\n• Harvey raised $300M.\n\n"
+        "That's a wrap! Hit reply if you have thoughts."
+    )
+    issue = parse_text(text, slug="bens-bites-2025-05-12")
+    assert (issue.newsletter, issue.title) == ("Ben's Bites", "May 12, 2025")
+    assert [i.title for i in issue.highlights] == ["🔥 The big one"]
+    assert [(s.name, [i.title for i in s.items]) for s in issue.sections] == [
+        ("🛠️ Tools", ["Lovable 2.0 – build apps by chatting"]),
+        ("💰 Funding", ["Anysphere raised $900M"]),
+    ]
+    assert issue.closing == ("That's a wrap! Hit reply if you have thoughts.",)
+
+
 def test_a_flattened_issue_opens_with_its_name_number_and_date():
     text = (
         "Hacker Newsletter #690 - February 28, 2025 Hi everyone, here's this week's "
