@@ -308,6 +308,18 @@ _TITLE = "|".join(title for title in _TITLES if title not in ("Jr", "Sr"))
 _TIME_ZONE = "ET|PT|CT|MT|EST|PST|CST|MST|EDT|PDT|CDT|MDT|GMT|UTC|BST|CET|CEST|IST|JST|AEST"
 
 
+# A pictograph (not "™" nor a shape), with what joins it: "👋", "🛠️", "👩‍💻".
+_PICTOGRAPH = r"[\U0001F000-\U0001FAFF\u2600-\u27BF][\uFE0F\u200D\U0001F000-\U0001FAFF]*"
+# Words after which a sentence does not end.
+_JOINING = {"a", "an", "and", "or", "but", "the", "of", "with", "by", "to", "for", "in", "on"}
+
+
+def _pictograph_break(m: re.Match[str]) -> str:
+    """ "folks 👋 " before a capital -> "folks. ", unless the word joins ("and 🤖 ")."""
+    word = m["word"]
+    return f"{word} " if word.casefold() in _JOINING else f"{word}. "
+
+
 # Words that often start a sentence, and rarely follow "U.S." inside one.
 _STARTERS = (
     "The|This|That|These|Those|Then|There|Their|They|He|She|It|Its|We|I|You|But|And|So|Yet"
@@ -565,6 +577,9 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # a market's arrows, "Dow ▼ 1.2%" (not emoji: the direction is the news)
     (r"\s*[↑▲⬆]\uFE0F?\s*", " up "),
     (r"\s*[↓▼⬇]\uFE0F?\s*", " down "),
+    # a pictograph between words, before a capital, where a sentence ended: "Hey folks 👋
+    # Big week" is "Hey folks. Big week" (not "Acme™ Cloud", nor "and 🤖 Claude")
+    (rf"(?P<word>[\w)]+)\s*{_PICTOGRAPH}\s+(?=[A-Z])", _pictograph_break),
     # emoji and symbols (espeak-ng says "party popper", "black small square", "trade mark")
     (rf"{EMOJI}+", ""),
     # $4.40, €0.50, £2.99 (not $1.10 million)

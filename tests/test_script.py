@@ -195,6 +195,10 @@ SAMPLES = sorted(ISSUES.glob("*.txt"))
             "See Figure 3, Figures 4 and Equation 2 in Section 5",
         ),
         ("big news 🎉 today ✔️", "big news today"),
+        (
+            "Hey folks 👋 Big week. Acme™ Cloud and 🤖 Claude; NEWS 🛠️ Tools",
+            "Hey folks. Big week. Acme Cloud and Claude; NEWS. Tools",
+        ),
         ("Acme™ and Foo® ▪ done ●", "Acme and Foo done"),
         ("Welcome *|FNAME|*, to *|LIST:COMPANY|*.", "Welcome, to."),
         ("on 2024-03-04, not 2024-13-01", "on March 4, 2024, not 2024-13-01"),
