@@ -604,7 +604,8 @@ def _number_from_slug(slug: str) -> int | None:
 
 
 def _drop_footer(blocks: list[Block]) -> list[Block]:
-    """Cut the mailing-list footer (FEEDBACK, PODCAST, copyright, unsubscribe).
+    """Cut the mailing-list footer (FEEDBACK, PODCAST, copyright, unsubscribe), and the
+    sender's postal address right before it.
 
     The footer is looked for after the last item opening, so that the same words in the
     preamble ("I'm always happy to hear feedback") are left to the boilerplate filter.
@@ -619,7 +620,12 @@ def _drop_footer(blocks: list[Block]) -> list[Block]:
         if m:
             head = _before_sentence_of(blocks[i].text, m.start())
             head = _TRAILING_BUTTONS.sub("", head)  # "... in June. Subscribe" flattened
-            return [*blocks[:i], *([replace(blocks[i], text=head)] if head else [])]
+            kept = blocks[:i]
+            while kept and kept[-1].level is None and _postal(kept[-1].text):
+                kept.pop()  # the sender's address, which the law has a footer give
+            if _postal(head):
+                head = ""
+            return [*kept, *([replace(blocks[i], text=head)] if head else [])]
     return blocks
 
 
@@ -1840,8 +1846,8 @@ def _events_label_blocks(
             summarizer = held.summarizer if held else None
             started = True
             continue
-        if _CHROME.match(block.text) or not re.search(r"\w", block.text) or _postal(block):
-            continue  # buttons, a footer line, a separator ("***"), the sender's address
+        if _CHROME.match(block.text) or not re.search(r"\w", block.text):
+            continue  # buttons, a footer line, a separator ("***")
         if _call_to_action(block):
             continue  # "Read the draft", a link that says only where it goes
         if _plain_heading(blocks, index, ctx, lists=not deepest):
@@ -1957,9 +1963,9 @@ _CHROME = re.compile(
 _POSTAL_ADDRESS = re.compile(r"\b[A-Z][a-z]+,? [A-Z]{2},? \d{5}(?:-\d{4})?\b")
 
 
-def _postal(block: Block) -> bool:
-    """Whether a short paragraph holds the sender's postal address (a footer's)."""
-    return len(block.text) <= 300 and bool(_POSTAL_ADDRESS.search(block.text))
+def _postal(text: str) -> bool:
+    """Whether a short paragraph holds a postal address (by a footer: the sender's)."""
+    return len(text) <= 300 and bool(_POSTAL_ADDRESS.search(text))
 
 
 # Buttons that a footer's text comes after: "... in June. Subscribe You're receiving".

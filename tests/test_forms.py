@@ -668,6 +668,14 @@ def test_a_name_over_the_date_a_closing_section_and_the_senders_address():
     assert "Arlington" not in outro and outro.endswith(
         "That was Axios AI+. Thank you for listening."
     )
+    # The address on a line of its own above the footer is the sender's too; one in a
+    # story is read.
+    venue = "The meetup is at Moscone Center, San Francisco, CA 94103, on Friday."
+    text = text.replace("Arlington VA 22201. You", "Arlington VA 22201.*\n\n*You")
+    text = text.replace("**Why it matters:**", f"{venue}\n\n**Why it matters:**")
+    issue = parse_text(text, slug="axios-ai-plus-2025-06-03", fmt="markdown")
+    assert issue.sections[0].items[0].summary.split("\n\n")[0] == venue
+    assert issue.closing[-1] == "Reach us at ai@axios.com."
 
 
 def test_a_sponsors_line_in_bold_is_read_in_the_introduction_not_as_an_item():
