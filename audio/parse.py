@@ -267,7 +267,12 @@ def parse_text(
     if again == text:
         return issue
     second = parse_blocks(read_blocks(again, fmt), slug=slug, extra_sections=extra_sections)
-    return second if second.sections or len(second.highlights) > len(issue.highlights) else issue
+    if second.sections or len(second.highlights) > len(issue.highlights):
+        return second
+    # With no items either way, the text with its lines back reads with their pauses,
+    # unless putting them back lost the newsletter's name.
+    none = not _all_items(issue) and not _all_items(second)
+    return second if none and issue.newsletter in (None, second.newsletter) else issue
 
 
 # How an editor signs off: "That's all for this week!", "See you next week,", "Cheers,".
@@ -544,7 +549,7 @@ _RUN_IN_NAME = re.compile(
 
 
 # ... or its name and date: "TLDR AI 2025-06-03 Together with ..."
-_RUN_IN_DATED = re.compile(rf"(?P<name>[A-Z][\w .&'’-]{{1,40}}?)[\s,:|·\-–—]+{_DATE}(?=\s+\S)")
+_RUN_IN_DATED = re.compile(rf"(?P<name>[A-Z][\w .&'’+-]{{1,40}}?)[\s,:|·\-–—]+{_DATE}(?=\s+\S)")
 
 
 def _split_run_in_title(block: Block) -> list[Block]:
@@ -620,11 +625,11 @@ def _drop_footer(blocks: list[Block]) -> list[Block]:
         if m:
             head = _before_sentence_of(blocks[i].text, m.start())
             head = _TRAILING_BUTTONS.sub("", head)  # "... in June. Subscribe" flattened
+            head = _without_address(head)  # the sender's, which the law has a footer give
             kept = blocks[:i]
-            while kept and kept[-1].level is None and _postal(kept[-1].text):
-                kept.pop()  # the sender's address, which the law has a footer give
-            if _postal(head):
-                head = ""
+            if not head and kept and kept[-1].level is None:  # on the line above
+                above = _without_address(kept[-1].text)
+                kept[-1:] = [replace(kept[-1], text=above)] if above else []
             return [*kept, *([replace(blocks[i], text=head)] if head else [])]
     return blocks
 
@@ -1963,9 +1968,22 @@ _CHROME = re.compile(
 _POSTAL_ADDRESS = re.compile(r"\b[A-Z][a-z]+,? [A-Z]{2},? \d{5}(?:-\d{4})?\b")
 
 
-def _postal(text: str) -> bool:
-    """Whether a short paragraph holds a postal address (by a footer: the sender's)."""
-    return len(text) <= 300 and bool(_POSTAL_ADDRESS.search(text))
+# A street's line of an address: "3100 Clarendon Blvd.", "123 Main St".
+_STREET = re.compile(r"\b\d{1,6} [A-Z][\w.]*(?: [A-Z][\w.]*)*")
+# Where a sentence or an address's line starts: "... ai@axios.com. Axios, 3100 ...".
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-Z\d])")
+
+
+def _without_address(text: str) -> str:
+    """`text` without the postal address it ends with, if it does: its last sentence
+    when that has the city and ZIP code, and the street's line before it."""
+    starts = [0, *(m.end() for m in _SENTENCE_START.finditer(text))]
+    k = len(starts) - 1
+    if len(text) - starts[k] > 200 or not _POSTAL_ADDRESS.search(text, starts[k]):
+        return text
+    while k and starts[k] - starts[k - 1] <= 80 and _STREET.search(text, starts[k - 1], starts[k]):
+        k -= 1  # "AI Brief, 123 Main St." before "Springfield, IL 62701."
+    return text[: starts[k]].rstrip()
 
 
 # Buttons that a footer's text comes after: "... in June. Subscribe You're receiving".

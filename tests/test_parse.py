@@ -816,6 +816,30 @@ def test_plain_text_headings_after_an_emoji_or_over_a_list():
     assert issue.closing == ("That's a wrap! Hit reply if you have thoughts.",)
 
 
+def test_a_flattened_issue_with_no_items_is_read_with_its_lines_put_back():
+    # No structure found, but the marks of its lines: the name and date, the labels of
+    # its parts, the sign-off; the sender's address before the footer is not read.
+    text = (
+        "Axios AI+ June 3, 2025 Good morning! OpenAI closed its funding round led by "
+        "SoftBank, at a $300B valuation, the largest private tech round on record. Why it "
+        "matters: It is more than 2x the previous high. Between the lines: The company "
+        "expects $12.7B in revenue this year. Apple will unveil iOS 26 at WWDC on Monday. "
+        "Yes, but: Siri's LLM upgrade is delayed to 2026. Thanks for reading! Reach us at "
+        "ai@axios.com. Axios, 3100 Clarendon Blvd., Arlington VA 22201. You received this "
+        "email because you signed up for newsletters from Axios."
+    )
+    issue = parse_text(text, slug="axios-ai-plus-2025-06-03")
+    assert (issue.newsletter, issue.title) == ("Axios AI+", "June 3, 2025")
+    assert [p.split(":")[0] for p in issue.preamble] == [
+        "Good morning! OpenAI closed its funding round led by SoftBank, at a $300B valuation, "
+        "the largest private tech round on record.",
+        "Why it matters",
+        "Between the lines",
+        "Yes, but",
+        "Thanks for reading! Reach us at ai@axios.com.",
+    ]
+
+
 def test_a_flattened_issue_opens_with_its_name_number_and_date():
     text = (
         "Hacker Newsletter #690 - February 28, 2025 Hi everyone, here's this week's "
