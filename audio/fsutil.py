@@ -23,7 +23,7 @@ TEMP_PREFIX = ".tmp-"
 DEFAULT_ISSUES = Path("issues")
 DEFAULT_OUTPUT = Path("output")
 # The file names an issue may have (`find_issues`).
-ISSUE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+ISSUE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".eml")
 
 
 @contextmanager

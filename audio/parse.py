@@ -29,7 +29,7 @@ from audio import headings as known
 from audio.errors import IssueError
 from audio.fsutil import slugify
 from audio.model import Issue, Item, Link, Opinion, Section, Subsection
-from audio.readers import Block, Format, detect_format, read_blocks, squash
+from audio.readers import Block, Format, detect_format, read_blocks, read_email, squash
 from audio.script import EMOJI, written_dates
 
 # --------------------------------------------------------------------------- patterns
@@ -2684,11 +2684,18 @@ def load_issue(path: Path, *, extra_sections: Iterable[str] = ()) -> Issue:
         data = path.read_bytes()
     except OSError as e:
         raise IssueError(f"{path}: cannot read: {e.strerror or e}") from e
-    text, warnings = decode_issue(data, name=str(path))
+    if path.suffix.lower() == ".eml":
+        try:
+            text, fmt = read_email(data)
+        except ValueError as e:
+            raise IssueError(f"{path}: {e}") from None
+        warnings: tuple[str, ...] = ()
+    else:
+        text, warnings = decode_issue(data, name=str(path))
+        fmt = detect_format(text, path.suffix)
     if not text.strip():
         raise IssueError(f"{path}: the issue is empty" + (" (only white space)" if text else ""))
     slug = slugify(path.stem, max_length=80) or "issue"
-    fmt = detect_format(text, path.suffix)
     issue = parse_text(text, slug=slug, fmt=fmt, extra_sections=extra_sections)
     if not issue.preamble and not _all_items(issue):
         raise IssueError(f"{path}: no text to read aloud (found no paragraphs in it)")

@@ -1,7 +1,8 @@
 """readers: an issue's text in any of its forms -> `Block`s (pure).
 
 Plain text (flattened to one line, or paragraphs on their own lines, or hard-wrapped
-e-mail text), Markdown, and HTML (read with the standard library's HTML parser). A
+e-mail text), Markdown, and HTML (read with the standard library's HTML parser); a
+saved e-mail's text or HTML part (`read_email`). A
 block is a paragraph or a heading; links found in Markdown and HTML are kept as spans
 of the block's text, so that an item whose title is a link keeps its URL.
 """
@@ -63,6 +64,33 @@ def detect_format(text: str, suffix: str) -> Format:
     headings = re.findall(r"(?m)^#{1,6} \S", text[:20000])
     links = re.findall(r"\[[^\]\n]+\]\((?:https?://|/|#)[^)\s]*\)", text[:20000])
     return "markdown" if headings or len(links) >= 2 else "text"
+
+
+def read_email(data: bytes) -> tuple[str, Format]:
+    """The newsletter in a saved e-mail (an `.eml` file) and its form: the HTML part, or
+    else the plain-text one, decoded; the subject is the HTML's title when it has none,
+    or the text's first line. ValueError when the e-mail has neither part."""
+    import email
+    import email.policy
+
+    if b"\x00" in data[:8192]:
+        raise ValueError("not an e-mail (it contains NUL bytes)")
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    body = message.get_body(preferencelist=("html", "plain"))
+    if body is None:
+        raise ValueError("an e-mail with no text or HTML part to read")
+    try:
+        text = body.get_content()
+    except (LookupError, UnicodeError) as e:
+        raise ValueError(f"its {body.get_content_type()} part cannot be decoded ({e})") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    subject = squash(str(message.get("subject") or ""))
+    if body.get_content_type() == "text/html":
+        if subject and not re.search(r"(?i)<title[^>]*>\s*[^\s<]", text):
+            text = f"<title>{html.escape(subject)}</title>\n{text}"
+        return text, "html"
+    text = f"{subject}\n\n{text}" if subject else text
+    return text, detect_format(text, ".txt")
 
 
 # Terminal escape sequences (colours, titles), line and page breaks other than "\n",

@@ -144,6 +144,15 @@ def sample_structure(tmp_path_factory) -> dict:
             r"no text to read aloud \(found no paragraphs in it\)",
             id="html-without-text",
         ),
+        pytest.param(
+            "mail.eml",
+            b'Subject: x\nContent-Type: text/html; charset="x-nowhere"\n\n<p>Hi</p>\n',
+            r"its text/html part cannot be decoded \(unknown encoding: x-nowhere\)",
+            id="e-mail-unknown-charset",
+        ),
+        pytest.param(
+            "zip.eml", PNG, r"not an e-mail \(it contains NUL bytes\)", id="e-mail-binary"
+        ),
     ],
 )
 def test_unreadable_issue_is_a_one_line_error(folder, name, data, message):

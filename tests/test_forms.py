@@ -7,10 +7,13 @@ opening and every piece of newsletter apparatus the parser knows.
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from audio.errors import IssueError
+from audio.fsutil import find_issues
 from audio.parse import load_issue, parse_text
 from audio.readers import CODE_NOTE, detect_format, read_blocks, read_html, read_markdown
 from audio.script import make_segments
@@ -696,6 +699,63 @@ def test_a_sponsors_line_in_bold_is_read_in_the_introduction_not_as_an_item():
         "PRESENTED BY ACME CLOUD.",
         "Run your models 3 times cheaper on Acme Cloud. Try it free.",
     ]
+
+
+def _email(subject: str, plain: str | None, html: str | None) -> bytes:
+    message = EmailMessage()
+    message["From"] = "AI Brief <hello@aibrief.example>"
+    message["Subject"] = subject
+    if plain is not None:
+        message.set_content(plain)
+    if html is not None:
+        if plain is None:
+            message.set_content(html, subtype="html", cte="quoted-printable")
+        else:
+            message.add_alternative(html, subtype="html", cte="quoted-printable")
+    if plain is None and html is None:
+        message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf")
+    return bytes(message)
+
+
+def test_a_saved_e_mail_is_read_from_its_html_part_or_its_text(tmp_path):
+    # An editor may drop the e-mail as sent (".eml"): its HTML part (quoted-printable
+    # here), with the subject as its title; or its plain text, the subject first.
+    html = (
+        "<html><body><p>Hi friends — café talk first,</p><h2>Top stories</h2>"
+        "<h3><a href='https://example.com/a'>Anthropic ships computer use</a></h3>"
+        "<p>Claude can now move a cursor and type.</p></body></html>"
+    )
+    plain = (
+        "Hi friends,\n\nTOP STORIES\n\nAnthropic ships computer use\n"
+        "Claude can now move a cursor, click and type on a desktop of its own.\n"
+    )
+    subject = "AI Brief #42: Agents everywhere"
+    for name, data in (
+        ("both.eml", _email(subject, plain, html)),
+        ("html.eml", _email(subject, None, html)),
+        ("plain.eml", _email(subject, plain, None)),
+    ):
+        (tmp_path / name).write_bytes(data)
+        issue = load_issue(tmp_path / name)
+        assert (issue.newsletter, issue.number, issue.title) == (
+            "AI Brief",
+            42,
+            "Agents everywhere",
+        )
+        (top,) = issue.sections
+        assert [i.title for i in top.items] == ["Anthropic ships computer use"], name
+    assert load_issue(tmp_path / "html.eml").preamble == ("Hi friends — café talk first,",)
+    assert load_issue(tmp_path / "both.eml").sections[0].items[0].url == "https://example.com/a"
+    assert load_issue(tmp_path / "plain.eml").preamble == ("Hi friends,",)
+    assert find_issues(tmp_path) == tuple(
+        tmp_path / n for n in ("both.eml", "html.eml", "plain.eml")
+    )
+    (tmp_path / "pdf.eml").write_bytes(_email(subject, None, None))
+    with pytest.raises(IssueError, match=r"pdf\.eml: an e-mail with no text or HTML part"):
+        load_issue(tmp_path / "pdf.eml")
+    (tmp_path / "zip.eml").write_bytes(b"PK\x03\x04\x00\x00 not a message")
+    with pytest.raises(IssueError, match=r"zip\.eml: not an e-mail \(it contains NUL bytes\)"):
+        load_issue(tmp_path / "zip.eml")
 
 
 def test_markdown_task_boxes_and_line_breaks_are_not_read():
