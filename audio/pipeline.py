@@ -38,6 +38,7 @@ from audio.errors import ConfigError, IssueError, SegmentError
 from audio.fsutil import TEMP_PREFIX, Layout, atomic_path, write_bytes_atomic, write_text_atomic
 from audio.model import Chapter, Episode, Issue, Part, Segment
 from audio.parse import load_issue
+from audio.readers import email_sent
 from audio.render import RenderJob, render_segments
 from audio.script import (
     ScriptOptions,
@@ -657,9 +658,12 @@ def _new_guid(config: Config, slug: str) -> str:
 
 
 def _published(previous: dict | None, source: Path) -> dt.datetime:
-    """The publication date: kept from the manifest, else the issue file's time."""
+    """The publication date: kept from the manifest, else when a saved e-mail was sent,
+    else the issue file's time."""
     if previous and previous.get("published"):
         return dt.datetime.fromisoformat(previous["published"])
+    if source.suffix.lower() == ".eml" and (sent := email_sent(source.read_bytes())):
+        return sent.astimezone(dt.UTC)
     stamp = int(source.stat().st_mtime)
     return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
 

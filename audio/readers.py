@@ -9,6 +9,7 @@ of the block's text, so that an item whose title is a link keeps its URL.
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
 from collections.abc import Iterator
@@ -91,6 +92,22 @@ def read_email(data: bytes) -> tuple[str, Format]:
         return text, "html"
     text = f"{subject}\n\n{text}" if subject else text
     return text, detect_format(text, ".txt")
+
+
+def email_sent(data: bytes) -> datetime.datetime | None:
+    """When a saved e-mail was sent (its Date header, in UTC when it names no zone);
+    None when it has no date that can be read."""
+    import email.parser
+    import email.policy
+
+    try:
+        headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(data)
+        sent = getattr(headers["date"], "datetime", None)
+    except (ValueError, TypeError, IndexError):
+        return None
+    if sent is None:
+        return None
+    return sent if sent.tzinfo else sent.replace(tzinfo=datetime.UTC)
 
 
 # Terminal escape sequences (colours, titles), line and page breaks other than "\n",

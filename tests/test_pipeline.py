@@ -8,6 +8,7 @@ on a copy of it, so only what they change is synthesized again.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import json
@@ -19,6 +20,7 @@ import threading
 import time
 import wave
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import feedparser
@@ -666,6 +668,16 @@ def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
     (folder / "issues").mkdir(parents=True)
     for name in ("weekly-ai-017.md", "import-ai-350.html", "tldr-2026-04-23.txt"):
         shutil.copy2(ROOT / "tests" / "data" / "marked" / name, folder / "issues")
+    # and an e-mail as sent, whose date is the episode's
+    mail = EmailMessage()
+    mail["Subject"] = "AI Brief #42: Agents everywhere"
+    mail["Date"] = "Tue, 03 Jun 2025 08:00:00 -0400"
+    mail.set_content(
+        "<p>Hi friends,</p><h2>Top stories</h2><h3>Claude uses a computer</h3><p>It can now "
+        "click and type.</p><h3>Blackwell ramps up</h3><p>Shipments begin in Q4.</p>",
+        subtype="html",
+    )
+    (folder / "issues" / "ai-brief-42.eml").write_bytes(bytes(mail))
     run(folder, "build", "--jobs", "2")
     expected = {
         "weekly-ai-017": [
@@ -692,6 +704,7 @@ def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
             "Quick Links",
             "Closing",
         ],
+        "ai-brief-42": ["Introduction", "Top stories", "Closing"],
     }
     for slug, titles in expected.items():
         record = manifest(folder, slug)
@@ -707,10 +720,14 @@ def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
     xml = (folder / "output" / "feed.xml").read_bytes()
     parsed = podcastparser.parse("http://localhost:8000/feed.xml", io.BytesIO(xml))
     assert sorted(e["title"] for e in parsed["episodes"]) == [
+        "AI Brief #42: Agents everywhere",
         "Import AI #350: Robots that fold laundry; a benchmark for scientific agents",
         "TLDR: April 23, 2026",
         "Weekly AI #17: March 3, 2025",
     ]
+    (sent,) = (e["published"] for e in parsed["episodes"] if e["title"].startswith("AI Brief"))
+    assert sent == int(dt.datetime(2025, 6, 3, 12, 0, tzinfo=dt.UTC).timestamp())
+    assert manifest(folder, "ai-brief-42")["published"] == "2025-06-03T12:00:00+00:00"
 
 
 def test_loudness_false_keeps_espeak_ngs_own_levels(tmp_path, decode_mp3):
