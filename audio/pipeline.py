@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -503,7 +504,7 @@ def publish_episode(
         comment=episode_description(plan.issue, script_options(config)),
     )
     guid = (previous or {}).get("guid") or _new_guid(config, slug)
-    published = _published(previous, plan.source)
+    published = _published(previous, plan.source, _named_date(slug, plan.issue.title))
     artwork = _artwork(config, layout)
     tags = replace(tags, date=published.date().isoformat(), cover=artwork.data)
     mp3 = layout.mp3(slug)
@@ -657,15 +658,30 @@ def _new_guid(config: Config, slug: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, feed_io.feed_url(config) + '#' + slug)}"
 
 
-def _published(previous: dict | None, source: Path) -> dt.datetime:
+def _published(previous: dict | None, source: Path, named: dt.date | None = None) -> dt.datetime:
     """The publication date: kept from the manifest, else when a saved e-mail was sent,
-    else the issue file's time."""
+    else the issue file's time, unless the issue is `named` for another day (an old
+    issue added to the archive): then noon UTC of that day, the same date everywhere."""
     if previous and previous.get("published"):
         return dt.datetime.fromisoformat(previous["published"])
     if source.suffix.lower() == ".eml" and (sent := email_sent(source.read_bytes())):
         return sent.astimezone(dt.UTC)
-    stamp = int(source.stat().st_mtime)
-    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
+    stamp = dt.datetime.fromtimestamp(int(source.stat().st_mtime), tz=dt.UTC)
+    if named is None or stamp.date() == named:
+        return stamp
+    return dt.datetime.combine(named, dt.time(12), tzinfo=dt.UTC)
+
+
+def _named_date(slug: str, title: str | None) -> dt.date | None:
+    """The day an issue names itself for: in its file's name ("tldr-ai-2025-06-02") or
+    as its title ("June 2, 2025"); None when it names none."""
+    m = re.search(r"((?:19|20)\d\d)-(\d\d)-(\d\d)$", slug)
+    try:
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        return dt.datetime.strptime(title or "", "%B %d, %Y").date()
+    except ValueError:
+        return None
 
 
 def _write_mp3(

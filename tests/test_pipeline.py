@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from audio import pipeline
 from audio.fsutil import Layout
 from audio.pipeline import clean_temporary_files
 from audio.serve import make_server
@@ -321,7 +323,6 @@ def test_a_lost_transcript_comes_back_though_the_episode_is_unchanged(workspace)
 
 def test_the_cover_is_drawn_while_the_workers_speak(workspace):
     # Drawing a cover takes 0.15 s; publishing after the last segment need not wait for it.
-    from audio import pipeline
     from audio.config import SETTINGS_FILE, load_config
     from audio.fsutil import Layout
 
@@ -728,6 +729,25 @@ def test_issues_of_other_newsletters_become_chaptered_episodes(tmp_path):
     (sent,) = (e["published"] for e in parsed["episodes"] if e["title"].startswith("AI Brief"))
     assert sent == int(dt.datetime(2025, 6, 3, 12, 0, tzinfo=dt.UTC).timestamp())
     assert manifest(folder, "ai-brief-42")["published"] == "2025-06-03T12:00:00+00:00"
+
+
+def test_an_old_issue_added_to_the_archive_is_dated_for_the_day_it_names(tmp_path):
+    # A back catalogue copied in at once: each issue dated by its name or title, not by
+    # when its file was copied; today's issue keeps the time of day its file has.
+    path = tmp_path / "tldr-ai-2024-03-04.md"
+    path.write_text("# TLDR AI 2024-03-04\n\nText.\n", encoding="utf-8")
+    copied = dt.datetime(2026, 12, 8, 9, 30, tzinfo=dt.UTC)
+    os.utime(path, (copied.timestamp(), copied.timestamp()))
+    named = pipeline._named_date("tldr-ai-2024-03-04", "March 4, 2024")
+    assert named == dt.date(2024, 3, 4)
+    assert pipeline._named_date("weekly", "March 4, 2024") == named
+    assert pipeline._named_date("alignment-newsletter-076", "Safety Gym") is None
+    noon = dt.datetime(2024, 3, 4, 12, tzinfo=dt.UTC)
+    assert pipeline._published(None, path, named) == noon
+    assert pipeline._published(None, path, None) == copied
+    assert pipeline._published(None, path, dt.date(2026, 12, 8)) == copied
+    kept = {"published": "2024-03-05T07:00:00+00:00"}
+    assert pipeline._published(kept, path, named).isoformat() == kept["published"]
 
 
 def test_loudness_false_keeps_espeak_ngs_own_levels(tmp_path, decode_mp3):
