@@ -2,9 +2,9 @@
 
 Plain text (flattened to one line, or paragraphs on their own lines, or hard-wrapped
 e-mail text), Markdown, and HTML (read with the standard library's HTML parser); a
-saved e-mail's text or HTML part (`read_email`). A
-block is a paragraph or a heading; links found in Markdown and HTML are kept as spans
-of the block's text, so that an item whose title is a link keeps its URL.
+saved e-mail gives its HTML or text part (`read_email`). A block is a paragraph or a
+heading; links found in Markdown and HTML are kept as spans of the block's text, so
+that an item whose title is a link keeps its URL.
 """
 
 from __future__ import annotations
