@@ -23,7 +23,8 @@ TEMP_PREFIX = ".tmp-"
 DEFAULT_ISSUES = Path("issues")
 DEFAULT_OUTPUT = Path("output")
 # The file names an issue may have (`find_issues`).
-ISSUE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".eml")
+EMAIL_SUFFIX = ".eml"  # an e-mail saved as sent
+ISSUE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", EMAIL_SUFFIX)
 
 
 @contextmanager

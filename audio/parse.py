@@ -27,7 +27,7 @@ from pathlib import Path
 
 from audio import headings as known
 from audio.errors import IssueError
-from audio.fsutil import slugify
+from audio.fsutil import EMAIL_SUFFIX, slugify
 from audio.model import Issue, Item, Link, Opinion, Section, Subsection
 from audio.readers import Block, Format, detect_format, read_blocks, read_email, squash
 from audio.script import EMOJI, written_dates
@@ -1485,9 +1485,9 @@ def _unflatten_titled(text: str, ctx: _Context) -> tuple[list[Block], set[int]] 
     if not recurring:
         return None
     first = recurring[0][1].casefold()
-    cuts: dict[int, str] = {start: "label" for start, _ in recurring}
-    cuts |= {m.start(): "label" for m in _FLAT_PART.finditer(text) if _part_label(m["title"])}
-    stories = 0
+    cuts = {start for start, _ in recurring}  # where lines start: each part's label, ...
+    cuts |= {m.start() for m in _FLAT_PART.finditer(text) if _part_label(m["title"])}
+    titled: set[int] = set()  # ... and each story's title, with what comes before it
     for start, label in recurring:
         if label.casefold() != first:
             continue
@@ -1498,26 +1498,25 @@ def _unflatten_titled(text: str, ctx: _Context) -> tuple[list[Block], set[int]] 
         if not run[:1].isupper() or not 1 <= len(words) <= 15:
             continue
         at = begin + text[begin:start].index(run)
-        heading = _name_before_title(words, ctx)
-        if heading is not None:
+        title = at
+        if (heading := _name_before_title(words, ctx)) is not None:
             before, size = heading
             offsets = [m.start() for m in re.finditer(r"\S+", run)]
-            cuts[at] = "name" if before else "heading"  # the sign-off's name on its line
-            cuts[at + offsets[before]] = "heading"
-            cuts[at + offsets[before + size]] = "title"
-        else:
-            cuts[at] = "title"
-        stories += 1
-    if stories < 2:
+            # the sign-off's name on its line, the heading, the title
+            cuts |= {at, at + offsets[before]}
+            title = at + offsets[before + size]
+        cuts.add(title)
+        titled.add(title)
+    if len(titled) < 2:
         return None
     if (sign_off := _flat_sign_off(text)) is not None:
-        cuts.setdefault(sign_off, "sign-off")
+        cuts.add(sign_off)
     lines: list[Block] = []
     titles: set[int] = set()
     for start, end in itertools.pairwise([*sorted({0, *cuts}), len(text)]):
         piece = text[start:end].strip()
         if piece:
-            if cuts.get(start) == "title":
+            if start in titled:
                 titles.add(len(lines))
             lines.append(Block(piece))
     return lines, titles
@@ -2684,7 +2683,7 @@ def load_issue(path: Path, *, extra_sections: Iterable[str] = ()) -> Issue:
         data = path.read_bytes()
     except OSError as e:
         raise IssueError(f"{path}: cannot read: {e.strerror or e}") from e
-    if path.suffix.lower() == ".eml":
+    if path.suffix.lower() == EMAIL_SUFFIX:
         try:
             text, fmt = read_email(data)
         except ValueError as e:

@@ -36,7 +36,14 @@ from audio import site, speech, stitch, transcript
 from audio.config import Config
 from audio.cover import Artwork, show_artwork
 from audio.errors import ConfigError, IssueError, SegmentError
-from audio.fsutil import TEMP_PREFIX, Layout, atomic_path, write_bytes_atomic, write_text_atomic
+from audio.fsutil import (
+    EMAIL_SUFFIX,
+    TEMP_PREFIX,
+    Layout,
+    atomic_path,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 from audio.model import Chapter, Episode, Issue, Part, Segment
 from audio.parse import load_issue
 from audio.readers import email_sent
@@ -664,7 +671,7 @@ def _published(previous: dict | None, source: Path, named: dt.date | None = None
     issue added to the archive): then noon UTC of that day, the same date everywhere."""
     if previous and previous.get("published"):
         return dt.datetime.fromisoformat(previous["published"])
-    if source.suffix.lower() == ".eml" and (sent := email_sent(source.read_bytes())):
+    if source.suffix.lower() == EMAIL_SUFFIX and (sent := email_sent(source.read_bytes())):
         return sent.astimezone(dt.UTC)
     stamp = dt.datetime.fromtimestamp(int(source.stat().st_mtime), tz=dt.UTC)
     if named is None or stamp.date() == named:

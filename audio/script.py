@@ -265,6 +265,20 @@ _MONTH_START = "|".join(name[:3] for name in calendar.month_name[1:])
 _MONTH_SHORT = "|".join(short for short, name in _MONTHS.items() if short != name)
 
 
+_PARTS = {"½": " and a half", "¼": " and a quarter", "¾": " and three quarters"}
+_COMPARED = {">": "more than ", "<": "less than ", "≥": "at least ", "≤": "at most "}
+
+
+def _and_a_part(m: re.Match[str]) -> str:
+    """ "½" after a number -> " and a half"."""
+    return _PARTS[m[0]]
+
+
+def _compared(m: re.Match[str]) -> str:
+    """ ">" before a number -> "more than "."""
+    return _COMPARED[m[0].strip()]
+
+
 def _per_count(m: re.Match[str]) -> str:
     """ "/M" after a price -> " per million", "/MTok" -> " per million tokens"."""
     return {"MTok": " per million tokens", "M": " per million", "B": " per billion"}.get(
@@ -391,9 +405,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     # a date 10/12/2025, which day first or month first reads the same: "10 12 2025"
     (r"(?<![\w/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b(?!/)", _slashed_date),
     (r"\b50/50\b", "50 50"),
-    (r"(?<=\d)½", " and a half"),  # a 4½-minute read
-    (r"(?<=\d)¼", " and a quarter"),
-    (r"(?<=\d)¾", " and three quarters"),
+    (r"(?<=\d)[½¼¾]", _and_a_part),  # a 4½-minute read
     (r"\b9/11\b", "9 11"),
     # URLs (not the punctuation after one): "available at <URL>" is "available online".
     (r"\s(?:at|on|via)\s+(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", " online"),
@@ -616,10 +628,7 @@ SPOKEN: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"(?<=[\w)])\s+>\s+(?=[\w$€£(-])", " greater than "),
     (r"(?<=[\w)])\s+<\s+(?=[\w$€£(-])", " less than "),
     # "more than" and "less than" before a number: ">10 people", "<5 percent", "≥3 runs"
-    (r"(?:^|(?<=[\s(]))>\s?(?=\d)", "more than "),
-    (r"(?:^|(?<=[\s(]))<\s?(?=\d)", "less than "),
-    (r"(?:^|(?<=[\s(]))≥\s?(?=\d)", "at least "),
-    (r"(?:^|(?<=[\s(]))≤\s?(?=\d)", "at most "),
+    (r"(?:^|(?<=[\s(]))[<>≥≤]\s?(?=\d)", _compared),
     (r"\s*≈\s*", " is about "),
     (r"\s*(?:→|->|»|›)(?=\.?\s*$)", ""),  # a link's arrow: "Read more →" (or "→.")
     (r"\s*(?:→|->)\s*", " to "),
